@@ -1,0 +1,158 @@
+import { ConfigError, TesseraError, TokenClaimsError, TokenMalformedError, TokenSignatureError, UnavailableError } from './errors.js';
+import { isCanonicalBase64url } from './lib/base64url.js';
+import { checkAudience, checkAuthAge, checkScope, checkTokenClaims } from './lib/claims.js';
+import { createHeaderResolver } from './lib/header.js';
+import { buildClaims } from './lib/issue-claims.js';
+import { importKeySet } from './lib/key-set.js';
+import { resolveOptions } from './lib/options.js';
+import { checkKeys, parseStrictJsonObject } from './lib/strict-json.js';
+import { VerifiedTokenCache } from './lib/verified-cache.js';
+import type {
+  AccessTokenClaims,
+  AccessTokens,
+  AccessTokensOptions,
+  IssuedAccessToken,
+  IssueInput,
+  JwkSet,
+  VerifyOptions,
+} from './types.js';
+
+/**
+ * Creates an access-token service: `issue`, `verify` and `jwks`.
+ *
+ * Options are validated once, here (`ERR_CONFIG`); the returned functions do no option parsing.
+ *
+ * @example
+ * ```ts
+ * const key = await generateSigningKey('EdDSA', { kid: 'k1' });
+ * const tokens = createAccessTokens({ issuer: 'https://auth.example', audience: 'api', keys: { sign: key } });
+ * const { token } = tokens.issue({ sub: 'user-1', scope: 'read' });
+ * const claims = await tokens.verify(token, { scope: 'read' });
+ * ```
+ */
+export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
+  const config = resolveOptions(options);
+  const keys = importKeySet(config.keys);
+  const { issuer, audiences, ttl, clockTolerance, maxTokenBytes, revocation, clock } = config;
+  const toleranceMs = clockTolerance * 1000;
+  const resolveHeader = createHeaderResolver(keys);
+  const cache = config.cacheEntries > 0 ? new VerifiedTokenCache(config.cacheEntries) : undefined;
+  const policy = { issuer, ttl, clockTolerance };
+  const issuePolicy = { ...policy, aud: audiences.length === 1 ? audiences[0]! : audiences };
+  const signing = keys.signing;
+  const headerSegment =
+    signing === undefined
+      ? ''
+      : Buffer.from(JSON.stringify({ alg: signing.alg, kid: signing.kid, typ: 'at+jwt' })).toString('base64url');
+  const publicKeys: JwkSet = Object.freeze({
+    keys: Object.freeze([...keys.byKid.values()].flatMap((entry) => (entry.publicJwk ? [entry.publicJwk] : []))),
+  });
+
+  /** Every check that depends only on the token and the time; the result may be cached until `exp`. */
+  function verifyToken(token: string, nowMs: number): AccessTokenClaims {
+    if (typeof token !== 'string') throw malformed('the token must be a string', 'not_string');
+    // Security: cap the size before any parsing or crypto work.
+    if (token.length > maxTokenBytes) throw malformed('the token is larger than allowed', 'too_large');
+    const firstDot = token.indexOf('.');
+    const secondDot = token.indexOf('.', firstDot + 1);
+    if (firstDot <= 0 || secondDot <= firstDot + 1 || secondDot === token.length - 1 || token.indexOf('.', secondDot + 1) !== -1) {
+      throw malformed('the token must have three non-empty segments', 'structure');
+    }
+    const key = resolveHeader(token.slice(0, firstDot));
+    const payload = token.slice(firstDot + 1, secondDot);
+    const signature = token.slice(secondDot + 1);
+    // Canonical encodings only, so every token has exactly one spelling. Checked before the crypto work.
+    if (!isCanonicalBase64url(payload)) throw malformed('the payload is not canonical base64url', 'payload_encoding');
+    if (!isCanonicalBase64url(signature) || signature.length !== key.signatureChars) {
+      throw new TokenSignatureError('the signature is malformed', { reason: 'signature_encoding' });
+    }
+    if (!key.verify(token.slice(0, secondDot), Buffer.from(signature, 'base64url'))) {
+      throw new TokenSignatureError('the signature does not verify', { reason: 'signature' });
+    }
+    // The payload is parsed only once it is authentic.
+    const parsed = parseStrictJsonObject(Buffer.from(payload, 'base64url'));
+    if (!parsed.ok) throw malformed(`the claims are not a strict JSON object (${parsed.failure})`, `payload_${parsed.failure}`);
+    checkTokenClaims(parsed.value, policy, nowMs);
+    return deepFreeze(parsed.value) as AccessTokenClaims;
+  }
+
+  async function verify(token: string, verifyOptions?: VerifyOptions): Promise<AccessTokenClaims> {
+    const nowMs = clock();
+    let claims = cache?.get(token, nowMs);
+    if (claims === undefined) {
+      claims = verifyToken(token, nowMs);
+      cache?.set(token, claims, claims.exp * 1000);
+    }
+    if (verifyOptions === undefined) {
+      checkAudience(claims, audiences);
+    } else {
+      checkAudience(claims, verifyOptions.audience === undefined ? audiences : toList(verifyOptions.audience));
+      if (verifyOptions.scope !== undefined) checkScope(claims, verifyOptions.scope);
+      if (verifyOptions.maxAuthAge !== undefined) checkAuthAge(claims, verifyOptions.maxAuthAge, nowMs, toleranceMs);
+    }
+    if (revocation !== undefined) {
+      try {
+        await revocation.check(claims);
+      } catch (error) {
+        // Fail closed: a revocation source that breaks is an outage, never an accept.
+        if (error instanceof TesseraError) throw error;
+        throw new UnavailableError('the revocation check failed', { reason: 'revocation_check' });
+      }
+    }
+    return claims;
+  }
+
+  function issue(input: IssueInput): IssuedAccessToken {
+    if (signing === undefined || signing.sign === undefined) {
+      throw new ConfigError('this instance has no signing key (keys.sign)', { reason: 'no_signing_key' });
+    }
+    let claims = buildClaims(input, issuePolicy, clock());
+    let json: string;
+    try {
+      json = JSON.stringify(claims);
+    } catch {
+      throw new TokenClaimsError('cannot issue: the claims are not serializable to JSON', {
+        reason: 'invalid_input',
+        claim: 'claims',
+      });
+    }
+    // Custom claims must be verifiable by us: no duplicate or __proto__ keys, bounded depth.
+    if (input.claims !== undefined) {
+      // A fresh copy, so freezing the result never freezes the caller's objects.
+      claims = JSON.parse(json) as AccessTokenClaims;
+      if (checkKeys(json, claims) !== undefined) {
+        throw new TokenClaimsError('cannot issue: the custom claims are too deep or use forbidden keys', {
+          reason: 'invalid_input',
+          claim: 'claims',
+        });
+      }
+    }
+    const signingInput = `${headerSegment}.${Buffer.from(json).toString('base64url')}`;
+    const token = `${signingInput}.${signing.sign(signingInput)}`;
+    if (token.length > maxTokenBytes) {
+      throw new TokenClaimsError(`cannot issue: the token would exceed ${maxTokenBytes} bytes`, {
+        reason: 'too_large',
+        claim: 'claims',
+      });
+    }
+    return { token, claims: deepFreeze(claims), expiresAt: claims.exp, expiresIn: claims.exp - claims.iat };
+  }
+
+  return Object.freeze({ issue, verify, jwks: () => publicKeys });
+}
+
+function malformed(message: string, reason: string): TokenMalformedError {
+  return new TokenMalformedError(message, { reason });
+}
+
+function toList(audience: string | readonly string[]): readonly string[] {
+  return typeof audience === 'string' ? [audience] : audience;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  }
+  return value;
+}

@@ -1,0 +1,41 @@
+/**
+ * `@tessera/core`: strict, fast JWT access tokens (RFC 9068 profile).
+ *
+ * The public surface is exactly what this file exports; everything under `lib/` is private.
+ * @packageDocumentation
+ */
+export { createAccessTokens } from './create-access-tokens.js';
+export {
+  ConfigError,
+  isTesseraError,
+  RefreshExpiredError,
+  RefreshInvalidError,
+  RefreshReusedError,
+  SessionRevokedError,
+  TesseraError,
+  type TesseraErrorCode,
+  type TesseraErrorDetails,
+  TokenClaimsError,
+  TokenExpiredError,
+  TokenMalformedError,
+  TokenNotYetValidError,
+  TokenRevokedError,
+  TokenScopeError,
+  TokenSignatureError,
+  UnavailableError,
+} from './errors.js';
+export { type GenerateSigningKeyOptions, generateSigningKey } from './generate-signing-key.js';
+export type {
+  AccessTokenClaims,
+  AccessTokens,
+  AccessTokensOptions,
+  IssuedAccessToken,
+  IssueInput,
+  JsonValue,
+  Jwk,
+  JwkSet,
+  KeysOption,
+  RevocationCheck,
+  VerifyOptions,
+} from './types.js';
+export type { Algorithm } from './lib/algorithms.js';

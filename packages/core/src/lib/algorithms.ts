@@ -1,0 +1,56 @@
+import { constants, createHmac, type KeyObject, sign, timingSafeEqual, verify } from 'node:crypto';
+
+/** The JWS algorithms tessera signs and verifies. EdDSA means Ed25519. */
+export const ALGORITHMS = ['EdDSA', 'ES256', 'RS256', 'PS256', 'HS256'] as const;
+export type Algorithm = (typeof ALGORITHMS)[number];
+
+/** Signs an ASCII signing input; returns the signature as base64url. */
+export type Signer = (signingInput: string) => string;
+/** Verifies an ASCII signing input against decoded signature bytes. */
+export type Verifier = (signingInput: string, signature: Buffer) => boolean;
+
+const PSS = { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 } as const;
+
+/** A signer bound to one key (validated elsewhere to suit `alg`). */
+export function createSigner(alg: Algorithm, key: KeyObject): Signer {
+  switch (alg) {
+    case 'HS256':
+      return (input) => createHmac('sha256', key).update(input, 'latin1').digest('base64url');
+    case 'EdDSA':
+      return (input) => sign(null, Buffer.from(input, 'latin1'), key).toString('base64url');
+    case 'ES256': {
+      // JWS wants the fixed-size r||s form (RFC 7518 section 3.4), not DER.
+      const options = { key, dsaEncoding: 'ieee-p1363' } as const;
+      return (input) => sign('sha256', Buffer.from(input, 'latin1'), options).toString('base64url');
+    }
+    case 'RS256':
+      return (input) => sign('sha256', Buffer.from(input, 'latin1'), key).toString('base64url');
+    case 'PS256': {
+      // RFC 7518 section 3.5: MGF1 with SHA-256 and a salt as long as the hash.
+      const options = { key, ...PSS } as const;
+      return (input) => sign('sha256', Buffer.from(input, 'latin1'), options).toString('base64url');
+    }
+  }
+}
+
+/** A verifier bound to one key. Signature length is checked by the caller before this runs. */
+export function createVerifier(alg: Algorithm, key: KeyObject): Verifier {
+  switch (alg) {
+    case 'HS256':
+      // Constant-time comparison: a byte-by-byte early exit would leak the MAC one byte at a time.
+      return (input, signature) =>
+        timingSafeEqual(createHmac('sha256', key).update(input, 'latin1').digest(), signature);
+    case 'EdDSA':
+      return (input, signature) => verify(null, Buffer.from(input, 'latin1'), key, signature);
+    case 'ES256': {
+      const options = { key, dsaEncoding: 'ieee-p1363' } as const;
+      return (input, signature) => verify('sha256', Buffer.from(input, 'latin1'), options, signature);
+    }
+    case 'RS256':
+      return (input, signature) => verify('sha256', Buffer.from(input, 'latin1'), key, signature);
+    case 'PS256': {
+      const options = { key, ...PSS } as const;
+      return (input, signature) => verify('sha256', Buffer.from(input, 'latin1'), options, signature);
+    }
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * Canonical unpadded base64url (RFC 7515 section 2 / RFC 4648 section 5).
+ *
+ * Security: Node's decoder is lenient (it skips unknown characters, accepts padding and ignores
+ * non-zero trailing bits), so one byte string has many spellings. A signature or claim set must have
+ * exactly one, or "any tampered character is rejected" does not hold. We therefore accept only the
+ * alphabet, no padding, no impossible lengths and zero trailing bits, before decoding anything.
+ */
+const ALPHABET = /^[A-Za-z0-9_-]+$/;
+const SIX_BITS = new Int8Array(128).fill(-1);
+for (const [index, char] of [
+  ...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_',
+].entries()) {
+  SIX_BITS[char.charCodeAt(0)] = index;
+}
+
+/** True when `text` is non-empty canonical unpadded base64url. */
+export function isCanonicalBase64url(text: string): boolean {
+  const length = text.length;
+  const remainder = length & 3;
+  if (length === 0 || remainder === 1 || !ALPHABET.test(text)) return false;
+  if (remainder === 0) return true;
+  // The last character holds 4 (remainder 2) or 2 (remainder 3) bits that encode nothing: they must be zero.
+  const last = SIX_BITS[text.charCodeAt(length - 1)]!;
+  return (last & (remainder === 2 ? 0x0f : 0x03)) === 0;
+}
+
+/** The length in characters of `bytes` bytes encoded as unpadded base64url. */
+export function base64urlLength(bytes: number): number {
+  return Math.ceil((bytes * 4) / 3);
+}

@@ -1,0 +1,159 @@
+/**
+ * Public types of `@tessera/core`.
+ * @packageDocumentation
+ */
+
+/** A JSON value, as custom claims may hold. */
+export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+
+/**
+ * A JSON Web Key (RFC 7517) as tessera takes and publishes it. Every key names its `kid` and the one
+ * `alg` it may be used with.
+ */
+export interface Jwk {
+  readonly kty: 'OKP' | 'EC' | 'RSA' | 'oct';
+  readonly kid: string;
+  readonly alg: 'EdDSA' | 'ES256' | 'RS256' | 'PS256' | 'HS256';
+  readonly use?: 'sig';
+  readonly key_ops?: readonly string[];
+  readonly crv?: string;
+  readonly x?: string;
+  readonly y?: string;
+  readonly n?: string;
+  readonly e?: string;
+  /** Private members: present only in private keys. */
+  readonly d?: string;
+  readonly p?: string;
+  readonly q?: string;
+  readonly dp?: string;
+  readonly dq?: string;
+  readonly qi?: string;
+  /** The HMAC secret of an `oct` key. */
+  readonly k?: string;
+}
+
+/** A JWK Set (RFC 7517 section 5) of public keys. */
+export interface JwkSet {
+  readonly keys: readonly Jwk[];
+}
+
+/** The keys of an instance. */
+export interface KeysOption {
+  /** The private key (or HMAC secret) that signs new tokens. Its public part also verifies. */
+  readonly sign?: Jwk;
+  /**
+   * Further keys that verify but never sign: the previous signing key during a rotation, or the
+   * issuer's public keys on a resource server. Public keys only (HMAC secrets excepted).
+   */
+  readonly verify?: readonly Jwk[];
+}
+
+/** The claims of a verified (or issued) access token, RFC 9068 profile. */
+export interface AccessTokenClaims {
+  readonly iss: string;
+  readonly sub: string;
+  readonly aud: string | readonly string[];
+  /** Expiry, seconds since the epoch. */
+  readonly exp: number;
+  /** Issued at, seconds since the epoch. */
+  readonly iat: number;
+  /** Unique token id. */
+  readonly jti: string;
+  /** Not before, seconds since the epoch (tessera never issues it, but verifies it when present). */
+  readonly nbf?: number;
+  /** Session (token family) id. */
+  readonly sid?: string;
+  /** Space-separated scopes (RFC 6749 section 3.3). */
+  readonly scope?: string;
+  readonly client_id?: string;
+  /** When the user last authenticated, seconds since the epoch. */
+  readonly auth_time?: number;
+  /** The revocation stamp: the user's epoch when the token was issued (see `@tessera/denylist`). */
+  readonly epoch?: number;
+  readonly [claim: string]: unknown;
+}
+
+/**
+ * A revocation check that `verify` runs on every call, after the signature and claim checks (and
+ * also on a verified-token cache hit). It throws (or rejects with) a `TesseraError`, typically
+ * `ERR_TOKEN_REVOKED` or `ERR_UNAVAILABLE`; any other exception is treated as `ERR_UNAVAILABLE`.
+ * `@tessera/denylist` implements it.
+ */
+export interface RevocationCheck {
+  check(claims: AccessTokenClaims): void | PromiseLike<void>;
+}
+
+/** Options of {@link createAccessTokens}; validated once, at construction. */
+export interface AccessTokensOptions {
+  /** Our issuer (`iss`); verify requires an exact match. */
+  readonly issuer: string;
+  /** The audience(s) of issued tokens; verify requires the token's `aud` to name at least one of them. */
+  readonly audience: string | readonly string[];
+  readonly keys: KeysOption;
+  /** Lifetime of issued tokens in seconds, and the longest `exp - iat` verify accepts. Default 900, at most 3600. */
+  readonly ttl?: number;
+  /** Clock tolerance for exp, nbf, iat and auth_time, in seconds. Default 5, at most 60. */
+  readonly clockTolerance?: number;
+  /** Largest token accepted, in bytes. Default 8192. */
+  readonly maxTokenBytes?: number;
+  /**
+   * Opt-in verified-token cache for repeated tokens: `true` for 10,000 entries or `{ maxEntries }`.
+   * Keyed by the whole token, never outlives `exp`, never caches failures, never skips `revocation`.
+   */
+  readonly cache?: boolean | { readonly maxEntries?: number };
+  /** Runs on every verify after the signature and claim checks. */
+  readonly revocation?: RevocationCheck;
+  /** Current time in milliseconds. Default `Date.now`. Inject one in tests. */
+  readonly clock?: () => number;
+}
+
+/** What {@link AccessTokens.issue} takes. */
+export interface IssueInput {
+  /** The subject (user id). */
+  readonly sub: string;
+  /** The session (token family) id. */
+  readonly sid?: string;
+  /** Scopes: a space-separated string or a list of scope tokens. */
+  readonly scope?: string | readonly string[];
+  /** The OAuth client the token was issued to (`client_id`). */
+  readonly clientId?: string;
+  /** When the user authenticated, seconds since the epoch (`auth_time`). */
+  readonly authTime?: number;
+  /** The user's revocation epoch (`epoch` claim), from `@tessera/denylist`. */
+  readonly epoch?: number;
+  /** Custom claims; they may not override registered ones. */
+  readonly claims?: { readonly [claim: string]: JsonValue };
+  /** Lifetime in seconds, at most the configured `ttl`. */
+  readonly ttl?: number;
+}
+
+/** What {@link AccessTokens.issue} returns. */
+export interface IssuedAccessToken {
+  /** The compact JWT. Treat as a secret: never log it. */
+  readonly token: string;
+  readonly claims: AccessTokenClaims;
+  /** Expiry in seconds since the epoch (equal to `claims.exp`). */
+  readonly expiresAt: number;
+  /** Lifetime in seconds, for an OAuth `expires_in`. */
+  readonly expiresIn: number;
+}
+
+/** Per-call options of {@link AccessTokens.verify}. */
+export interface VerifyOptions {
+  /** Scopes the token must all carry, else `ERR_TOKEN_SCOPE`. */
+  readonly scope?: string | readonly string[];
+  /** Longest time since `auth_time`, in seconds, else `ERR_TOKEN_CLAIMS` (reason `auth_too_old`). */
+  readonly maxAuthAge?: number;
+  /** Overrides the configured audience for this call. */
+  readonly audience?: string | readonly string[];
+}
+
+/** The access-token service returned by {@link createAccessTokens}. */
+export interface AccessTokens {
+  /** Issues a signed access token. Throws `ERR_CONFIG` without a signing key, `ERR_TOKEN_CLAIMS` on bad input. */
+  issue(input: IssueInput): IssuedAccessToken;
+  /** Verifies a token strictly; resolves to its claims (frozen) or rejects with a `TesseraError`. */
+  verify(token: string, options?: VerifyOptions): Promise<AccessTokenClaims>;
+  /** The public keys (never HMAC secrets, never private members) as a JWK Set. */
+  jwks(): JwkSet;
+}

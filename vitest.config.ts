@@ -1,0 +1,30 @@
+import { readdirSync } from 'node:fs';
+import { defineConfig } from 'vitest/config';
+
+/**
+ * One Vitest project per package (and one for the docs examples). Packages are imported by their
+ * public name; the `@tessera/source` export condition maps them to their TypeScript source, so the
+ * `exports` map of each package.json is exactly what the tests exercise.
+ */
+const conditions = ['@tessera/source'];
+const packages = readdirSync(new URL('./packages', import.meta.url), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name);
+
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: conditions } },
+  test: {
+    projects: [
+      ...packages.map((name) => ({
+        extends: true as const,
+        test: { name, root: `./packages/${name}`, include: ['test/**/*.test.ts'] },
+      })),
+      { extends: true as const, test: { name: 'docs', root: './docs', include: ['test/**/*.test.ts'] } },
+    ],
+    reporters: ['default', 'json'],
+    outputFile: { json: '.vitest-results.json' },
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+});
