@@ -1,5 +1,12 @@
-import { ConfigError, TesseraError, TokenClaimsError, TokenMalformedError, TokenSignatureError, UnavailableError } from './errors.js';
-import { isCanonicalBase64url } from './lib/base64url.js';
+import {
+  ConfigError,
+  TesseraError,
+  TokenClaimsError,
+  TokenMalformedError,
+  TokenSignatureError,
+  UnavailableError,
+} from './errors.js';
+import { decodeCanonicalBase64url } from './lib/base64url.js';
 import { checkAudience, checkAuthAge, checkScope, checkTokenClaims } from './lib/claims.js';
 import { createHeaderResolver } from './lib/header.js';
 import { buildClaims } from './lib/issue-claims.js';
@@ -43,10 +50,19 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
   const headerSegment =
     signing === undefined
       ? ''
-      : Buffer.from(JSON.stringify({ alg: signing.alg, kid: signing.kid, typ: 'at+jwt' })).toString('base64url');
+      : Buffer.from(JSON.stringify({ alg: signing.alg, kid: signing.kid, typ: 'at+jwt' })).toString(
+          'base64url',
+        );
   const publicKeys: JwkSet = Object.freeze({
-    keys: Object.freeze([...keys.byKid.values()].flatMap((entry) => (entry.publicJwk ? [entry.publicJwk] : []))),
+    keys: Object.freeze(
+      [...keys.byKid.values()].flatMap((entry) => (entry.publicJwk ? [entry.publicJwk] : [])),
+    ),
   });
+
+  // Scratch space for the signing input and the decoded claims. Verification is synchronous up to the
+  // revocation check, so one pair per instance is never shared between two calls in flight.
+  const inputBytes = Buffer.alloc(maxTokenBytes);
+  const payloadBytes = Buffer.alloc(maxTokenBytes);
 
   /** Every check that depends only on the token and the time; the result may be cached until `exp`. */
   function verifyToken(token: string, nowMs: number): AccessTokenClaims {
@@ -55,23 +71,35 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
     if (token.length > maxTokenBytes) throw malformed('the token is larger than allowed', 'too_large');
     const firstDot = token.indexOf('.');
     const secondDot = token.indexOf('.', firstDot + 1);
-    if (firstDot <= 0 || secondDot <= firstDot + 1 || secondDot === token.length - 1 || token.indexOf('.', secondDot + 1) !== -1) {
+    if (
+      firstDot <= 0 ||
+      secondDot <= firstDot + 1 ||
+      secondDot === token.length - 1 ||
+      token.indexOf('.', secondDot + 1) !== -1
+    ) {
       throw malformed('the token must have three non-empty segments', 'structure');
     }
     const key = resolveHeader(token.slice(0, firstDot));
-    const payload = token.slice(firstDot + 1, secondDot);
-    const signature = token.slice(secondDot + 1);
-    // Canonical encodings only, so every token has exactly one spelling. Checked before the crypto work.
-    if (!isCanonicalBase64url(payload)) throw malformed('the payload is not canonical base64url', 'payload_encoding');
-    if (!isCanonicalBase64url(signature) || signature.length !== key.signatureChars) {
-      throw new TokenSignatureError('the signature is malformed', { reason: 'signature_encoding' });
+    // Canonical encodings only, so every token has exactly one spelling; checked before the crypto work.
+    const payloadLength = decodeCanonicalBase64url(token.slice(firstDot + 1, secondDot), payloadBytes);
+    if (payloadLength < 0) throw malformed('the payload is not canonical base64url', 'payload_encoding');
+    if (token.length - secondDot - 1 !== key.signatureChars) {
+      throw new TokenSignatureError('the signature has the wrong length for its key', {
+        reason: 'signature_encoding',
+      });
     }
-    if (!key.verify(token.slice(0, secondDot), Buffer.from(signature, 'base64url'))) {
+    // Header and payload are canonical base64url by now, so the signing input is ASCII.
+    inputBytes.write(token, 0, secondDot, 'latin1');
+    if (!key.verify(inputBytes.subarray(0, secondDot), token.slice(secondDot + 1))) {
       throw new TokenSignatureError('the signature does not verify', { reason: 'signature' });
     }
-    // The payload is parsed only once it is authentic.
-    const parsed = parseStrictJsonObject(Buffer.from(payload, 'base64url'));
-    if (!parsed.ok) throw malformed(`the claims are not a strict JSON object (${parsed.failure})`, `payload_${parsed.failure}`);
+    // The claims are parsed only once they are authentic.
+    const parsed = parseStrictJsonObject(payloadBytes, payloadLength);
+    if (!parsed.ok)
+      throw malformed(
+        `the claims are not a strict JSON object (${parsed.failure})`,
+        `payload_${parsed.failure}`,
+      );
     checkTokenClaims(parsed.value, policy, nowMs);
     return deepFreeze(parsed.value) as AccessTokenClaims;
   }
@@ -86,9 +114,13 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
     if (verifyOptions === undefined) {
       checkAudience(claims, audiences);
     } else {
-      checkAudience(claims, verifyOptions.audience === undefined ? audiences : toList(verifyOptions.audience));
+      checkAudience(
+        claims,
+        verifyOptions.audience === undefined ? audiences : toList(verifyOptions.audience),
+      );
       if (verifyOptions.scope !== undefined) checkScope(claims, verifyOptions.scope);
-      if (verifyOptions.maxAuthAge !== undefined) checkAuthAge(claims, verifyOptions.maxAuthAge, nowMs, toleranceMs);
+      if (verifyOptions.maxAuthAge !== undefined)
+        checkAuthAge(claims, verifyOptions.maxAuthAge, nowMs, toleranceMs);
     }
     if (revocation !== undefined) {
       try {

@@ -22,7 +22,10 @@ export interface GenerateSigningKeyOptions {
  * const sign = await generateSigningKey('EdDSA', { kid: '2026-11' });
  * ```
  */
-export async function generateSigningKey(alg: Algorithm = 'EdDSA', options: GenerateSigningKeyOptions = {}): Promise<Jwk> {
+export async function generateSigningKey(
+  alg: Algorithm = 'EdDSA',
+  options: GenerateSigningKeyOptions = {},
+): Promise<Jwk> {
   if (!(ALGORITHMS as readonly string[]).includes(alg)) {
     throw new ConfigError(`generateSigningKey: unsupported algorithm; use one of ${ALGORITHMS.join(', ')}`, {
       reason: 'unsupported_alg',
@@ -30,7 +33,9 @@ export async function generateSigningKey(alg: Algorithm = 'EdDSA', options: Gene
   }
   const { kid, modulusLength = 2048 } = options;
   if (kid !== undefined && (typeof kid !== 'string' || !/^[\x21-\x7e]{1,256}$/.test(kid))) {
-    throw new ConfigError('generateSigningKey: kid must be 1-256 printable ASCII characters', { reason: 'kid' });
+    throw new ConfigError('generateSigningKey: kid must be 1-256 printable ASCII characters', {
+      reason: 'kid',
+    });
   }
   if (!Number.isInteger(modulusLength) || modulusLength < 2048 || modulusLength > 8192) {
     throw new ConfigError('generateSigningKey: modulusLength must be an integer from 2048 to 8192', {
@@ -51,7 +56,10 @@ export async function generateSigningKey(alg: Algorithm = 'EdDSA', options: Gene
   delete jwk['key_ops'];
   delete jwk['ext'];
   const thumbprintInput =
-    alg === 'HS256' ? { kty: 'oct', k: jwk['k'] } : Object.fromEntries(Object.entries(jwk).filter(([name]) => name !== 'd'));
-  const resolvedKid = kid ?? (await calculateJwkThumbprint(thumbprintInput as Parameters<typeof calculateJwkThumbprint>[0]));
+    alg === 'HS256'
+      ? { kty: 'oct', k: jwk['k'] }
+      : Object.fromEntries(Object.entries(jwk).filter(([name]) => name !== 'd'));
+  const resolvedKid =
+    kid ?? (await calculateJwkThumbprint(thumbprintInput as Parameters<typeof calculateJwkThumbprint>[0]));
   return Object.freeze({ ...jwk, kid: resolvedKid, alg, use: 'sig' }) as Jwk;
 }

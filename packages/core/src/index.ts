@@ -25,6 +25,7 @@ export {
   UnavailableError,
 } from './errors.js';
 export { type GenerateSigningKeyOptions, generateSigningKey } from './generate-signing-key.js';
+export type { Algorithm } from './lib/algorithms.js';
 export type {
   AccessTokenClaims,
   AccessTokens,
@@ -38,4 +39,3 @@ export type {
   RevocationCheck,
   VerifyOptions,
 } from './types.js';
-export type { Algorithm } from './lib/algorithms.js';

@@ -4,7 +4,13 @@
  */
 
 /** A JSON value, as custom claims may hold. */
-export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+export type JsonValue =
+  | string
+  | number
+  | boolean
+  | null
+  | readonly JsonValue[]
+  | { readonly [key: string]: JsonValue };
 
 /**
  * A JSON Web Key (RFC 7517) as tessera takes and publishes it. Every key names its `kid` and the one

@@ -1,4 +1,5 @@
 import { constants, createHmac, type KeyObject, sign, timingSafeEqual, verify } from 'node:crypto';
+import { decodeCanonicalBase64url } from './base64url.js';
 
 /** The JWS algorithms tessera signs and verifies. EdDSA means Ed25519. */
 export const ALGORITHMS = ['EdDSA', 'ES256', 'RS256', 'PS256', 'HS256'] as const;
@@ -6,8 +7,8 @@ export type Algorithm = (typeof ALGORITHMS)[number];
 
 /** Signs an ASCII signing input; returns the signature as base64url. */
 export type Signer = (signingInput: string) => string;
-/** Verifies an ASCII signing input against decoded signature bytes. */
-export type Verifier = (signingInput: string, signature: Buffer) => boolean;
+/** Verifies the signing input bytes against a base64url signature; false also for a non-canonical spelling. */
+export type Verifier = (signingInput: Buffer, signature: string) => boolean;
 
 const PSS = { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 } as const;
 
@@ -33,24 +34,34 @@ export function createSigner(alg: Algorithm, key: KeyObject): Signer {
   }
 }
 
-/** A verifier bound to one key. Signature length is checked by the caller before this runs. */
-export function createVerifier(alg: Algorithm, key: KeyObject): Verifier {
+/**
+ * A verifier bound to one key. It decodes the base64url signature into its own scratch buffer of the
+ * exact signature size (verification is synchronous, so the buffer is never shared across calls) and
+ * refuses any non-canonical spelling.
+ */
+export function createVerifier(alg: Algorithm, key: KeyObject, signatureBytes: number): Verifier {
+  const scratch = Buffer.alloc(signatureBytes);
+  const check = createSignatureCheck(alg, key);
+  return (data, signature) =>
+    decodeCanonicalBase64url(signature, scratch) === signatureBytes && check(data, scratch);
+}
+
+function createSignatureCheck(alg: Algorithm, key: KeyObject): (data: Buffer, signature: Buffer) => boolean {
   switch (alg) {
     case 'HS256':
       // Constant-time comparison: a byte-by-byte early exit would leak the MAC one byte at a time.
-      return (input, signature) =>
-        timingSafeEqual(createHmac('sha256', key).update(input, 'latin1').digest(), signature);
+      return (data, signature) => timingSafeEqual(createHmac('sha256', key).update(data).digest(), signature);
     case 'EdDSA':
-      return (input, signature) => verify(null, Buffer.from(input, 'latin1'), key, signature);
+      return (data, signature) => verify(null, data, key, signature);
     case 'ES256': {
       const options = { key, dsaEncoding: 'ieee-p1363' } as const;
-      return (input, signature) => verify('sha256', Buffer.from(input, 'latin1'), options, signature);
+      return (data, signature) => verify('sha256', data, options, signature);
     }
     case 'RS256':
-      return (input, signature) => verify('sha256', Buffer.from(input, 'latin1'), key, signature);
+      return (data, signature) => verify('sha256', data, key, signature);
     case 'PS256': {
       const options = { key, ...PSS } as const;
-      return (input, signature) => verify('sha256', Buffer.from(input, 'latin1'), options, signature);
+      return (data, signature) => verify('sha256', data, options, signature);
     }
   }
 }

@@ -1,10 +1,10 @@
 /**
  * Canonical unpadded base64url (RFC 7515 section 2 / RFC 4648 section 5).
  *
- * Security: Node's decoder is lenient (it skips unknown characters, accepts padding and ignores
- * non-zero trailing bits), so one byte string has many spellings. A signature or claim set must have
- * exactly one, or "any tampered character is rejected" does not hold. We therefore accept only the
- * alphabet, no padding, no impossible lengths and zero trailing bits, before decoding anything.
+ * Security: Node's decoder is lenient (it skips unknown characters, accepts `+`, `/` and padding,
+ * and ignores non-zero trailing bits), so one byte string has many spellings. A signature or claim
+ * set must have exactly one, or "any tampered character is rejected" does not hold. We accept only
+ * the alphabet, no padding, no impossible lengths and zero trailing bits.
  */
 const ALPHABET = /^[A-Za-z0-9_-]+$/;
 const SIX_BITS = new Int8Array(128).fill(-1);
@@ -23,6 +23,17 @@ export function isCanonicalBase64url(text: string): boolean {
   // The last character holds 4 (remainder 2) or 2 (remainder 3) bits that encode nothing: they must be zero.
   const last = SIX_BITS[text.charCodeAt(length - 1)]!;
   return (last & (remainder === 2 ? 0x0f : 0x03)) === 0;
+}
+
+/**
+ * Decodes canonical base64url `text` into `target` and returns the byte count, or -1 when `text` is
+ * not canonical (or does not fit). One decode plus one re-encode is cheaper than a pattern check plus a
+ * decode on long segments, and it proves canonical form exactly: the re-encoding is unique.
+ */
+export function decodeCanonicalBase64url(text: string, target: Buffer): number {
+  if (text.length === 0 || (text.length * 3) >> 2 > target.length) return -1;
+  const written = target.write(text, 0, 'base64url');
+  return target.toString('base64url', 0, written) === text ? written : -1;
 }
 
 /** The length in characters of `bytes` bytes encoded as unpadded base64url. */

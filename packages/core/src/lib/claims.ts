@@ -1,9 +1,4 @@
-import {
-  TokenClaimsError,
-  TokenExpiredError,
-  TokenNotYetValidError,
-  TokenScopeError,
-} from '../errors.js';
+import { TokenClaimsError, TokenExpiredError, TokenNotYetValidError, TokenScopeError } from '../errors.js';
 import type { AccessTokenClaims } from '../types.js';
 
 /** The policy the token-intrinsic checks enforce. */
@@ -43,7 +38,10 @@ export function checkTokenClaims(claims: Record<string, unknown>, policy: Claims
   checkOptionalString(claims, 'scope');
   const toleranceMs = policy.clockTolerance * 1000;
   const authTime = claims['auth_time'];
-  if (authTime !== undefined && (!Number.isSafeInteger(authTime) || (authTime as number) * 1000 > nowMs + toleranceMs)) {
+  if (
+    authTime !== undefined &&
+    (!Number.isSafeInteger(authTime) || (authTime as number) * 1000 > nowMs + toleranceMs)
+  ) {
     fail('auth_time', 'the token has an invalid "auth_time"');
   }
   const epoch = claims['epoch'];
@@ -90,13 +88,21 @@ export function checkScope(claims: AccessTokenClaims, required: string | readonl
   const granted = claims.scope === undefined ? [] : claims.scope.split(' ');
   for (const scope of needed) {
     if (scope.length > 0 && !granted.includes(scope)) {
-      throw new TokenScopeError('the token lacks a required scope', { reason: 'insufficient_scope', claim: 'scope' });
+      throw new TokenScopeError('the token lacks a required scope', {
+        reason: 'insufficient_scope',
+        claim: 'scope',
+      });
     }
   }
 }
 
 /** Throws unless the user authenticated at most `maxAge` seconds ago. */
-export function checkAuthAge(claims: AccessTokenClaims, maxAge: number, nowMs: number, toleranceMs: number): void {
+export function checkAuthAge(
+  claims: AccessTokenClaims,
+  maxAge: number,
+  nowMs: number,
+  toleranceMs: number,
+): void {
   const authTime = claims.auth_time;
   if (authTime === undefined) fail('auth_time', 'the token has no "auth_time"', 'auth_time_missing');
   if (nowMs - (authTime as number) * 1000 > maxAge * 1000 + toleranceMs) {

@@ -31,7 +31,9 @@ export function createHeaderResolver(keys: KeySet): HeaderResolver {
 
 function resolveHeader(segment: string, keys: KeySet): KeyEntry {
   if (!isCanonicalBase64url(segment)) {
-    throw new TokenMalformedError('the token header is not canonical base64url', { reason: 'header_encoding' });
+    throw new TokenMalformedError('the token header is not canonical base64url', {
+      reason: 'header_encoding',
+    });
   }
   const parsed = parseStrictJsonObject(Buffer.from(segment, 'base64url'));
   if (!parsed.ok) {

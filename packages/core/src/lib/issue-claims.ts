@@ -67,7 +67,8 @@ export function buildClaims(input: IssueInput, policy: IssuePolicy, nowMs: numbe
       invalid('claims', '"claims" must be a plain object');
     }
     for (const name of Object.keys(claims)) {
-      if (REGISTERED_CLAIMS.has(name)) invalid(name, `custom claim "${name}" would override a registered claim`);
+      if (REGISTERED_CLAIMS.has(name))
+        invalid(name, `custom claim "${name}" would override a registered claim`);
       if (name === '__proto__') invalid(name, 'a "__proto__" claim is not allowed');
       result[name] = claims[name];
     }
@@ -76,7 +77,8 @@ export function buildClaims(input: IssueInput, policy: IssuePolicy, nowMs: numbe
 }
 
 function nonEmpty(claim: string, value: unknown): string {
-  if (typeof value !== 'string' || value.length === 0) invalid(claim, `"${claim}" must be a non-empty string`);
+  if (typeof value !== 'string' || value.length === 0)
+    invalid(claim, `"${claim}" must be a non-empty string`);
   return value as string;
 }
 

@@ -67,7 +67,8 @@ function importKey(jwk: Jwk, role: 'sign' | 'verify', path: string): KeyEntry {
   };
   const alg = jwk.alg as Algorithm;
   if (jwk.use !== undefined && jwk.use !== 'sig') fail('"use" must be "sig"', 'key_use');
-  if (jwk.key_ops !== undefined && !jwk.key_ops.includes(role)) fail(`"key_ops" must include "${role}"`, 'key_ops');
+  if (jwk.key_ops !== undefined && !jwk.key_ops.includes(role))
+    fail(`"key_ops" must include "${role}"`, 'key_ops');
 
   if (alg === 'HS256') {
     if (jwk.kty !== 'oct') fail('HS256 needs a JWK of kty "oct"', 'key_type');
@@ -78,7 +79,7 @@ function importKey(jwk: Jwk, role: 'sign' | 'verify', path: string): KeyEntry {
       alg,
       symmetric: true,
       signatureChars: base64urlLength(32),
-      verify: createVerifier(alg, key),
+      verify: createVerifier(alg, key, 32),
       sign: role === 'sign' ? createSigner(alg, key) : undefined,
       publicJwk: undefined,
     };
@@ -87,7 +88,8 @@ function importKey(jwk: Jwk, role: 'sign' | 'verify', path: string): KeyEntry {
   if (jwk.kty === 'oct') fail(`${alg} cannot use a symmetric (oct) key`, 'key_type');
   const isPrivate = jwk.d !== undefined;
   // Security: a verifier holding a private key can mint tokens; refuse it where only verification was asked.
-  if (role === 'verify' && isPrivate) fail('a private key was given where only verification is needed', 'private_key');
+  if (role === 'verify' && isPrivate)
+    fail('a private key was given where only verification is needed', 'private_key');
   if (role === 'sign' && !isPrivate) fail('the signing key must be a private JWK (with "d")', 'public_key');
   let privateKey: KeyObject | undefined;
   let publicKey: KeyObject;
@@ -106,7 +108,7 @@ function importKey(jwk: Jwk, role: 'sign' | 'verify', path: string): KeyEntry {
     alg,
     symmetric: false,
     signatureChars: base64urlLength(signatureBytes),
-    verify: createVerifier(alg, publicKey),
+    verify: createVerifier(alg, publicKey, signatureBytes),
     sign: privateKey ? createSigner(alg, privateKey) : undefined,
     publicJwk: Object.freeze({ ...exported, kid: jwk.kid, alg, use: 'sig' }) as Jwk,
   };
@@ -120,13 +122,20 @@ function decodeSecret(k: string | undefined, fail: (message: string, reason: str
     return fail(`the HMAC secret must be at least ${MIN_HMAC_BYTES} bytes`, 'weak_secret');
   }
   if (new Set(secret).size < MIN_HMAC_DISTINCT_BYTES) {
-    return fail('the HMAC secret is patterned, not random: generate it with generateSigningKey', 'weak_secret');
+    return fail(
+      'the HMAC secret is patterned, not random: generate it with generateSigningKey',
+      'weak_secret',
+    );
   }
   return secret;
 }
 
 /** Checks that a public key suits `alg`; returns the signature length in bytes. */
-function checkAsymmetricKey(alg: Algorithm, key: KeyObject, fail: (message: string, reason: string) => never): number {
+function checkAsymmetricKey(
+  alg: Algorithm,
+  key: KeyObject,
+  fail: (message: string, reason: string) => never,
+): number {
   const type = key.asymmetricKeyType;
   const details = key.asymmetricKeyDetails ?? {};
   switch (alg) {

@@ -18,7 +18,10 @@ const jwkSchema = z.looseObject({
   key_ops: z.array(z.string()).optional(),
 });
 
-const audienceSchema = z.union([z.string().min(1).max(1024), z.array(z.string().min(1).max(1024)).min(1).max(16)]);
+const audienceSchema = z.union([
+  z.string().min(1).max(1024),
+  z.array(z.string().min(1).max(1024)).min(1).max(16),
+]);
 
 const optionsSchema = z.strictObject({
   issuer: z.string().min(1).max(2048),
@@ -30,11 +33,16 @@ const optionsSchema = z.strictObject({
   cache: z
     .union([z.boolean(), z.strictObject({ maxEntries: z.number().int().min(1).max(10_000_000).optional() })])
     .default(false),
-  revocation: z.custom<RevocationCheck>(
-    (value) => typeof value === 'object' && value !== null && typeof (value as RevocationCheck).check === 'function',
-    'revocation must be an object with a check(claims) method',
-  ).optional(),
-  clock: z.custom<() => number>((value) => typeof value === 'function', 'clock must be a function').optional(),
+  revocation: z
+    .custom<RevocationCheck>(
+      (value) =>
+        typeof value === 'object' && value !== null && typeof (value as RevocationCheck).check === 'function',
+      'revocation must be an object with a check(claims) method',
+    )
+    .optional(),
+  clock: z
+    .custom<() => number>((value) => typeof value === 'function', 'clock must be a function')
+    .optional(),
 });
 
 /** Options after validation, with defaults applied. */
@@ -63,7 +71,8 @@ export function resolveOptions(options: AccessTokensOptions): ResolvedOptions {
     ttl: value.ttl,
     clockTolerance: value.clockTolerance,
     maxTokenBytes: value.maxTokenBytes,
-    cacheEntries: value.cache === false ? 0 : value.cache === true ? 10_000 : (value.cache.maxEntries ?? 10_000),
+    cacheEntries:
+      value.cache === false ? 0 : value.cache === true ? 10_000 : (value.cache.maxEntries ?? 10_000),
     revocation: value.revocation,
     clock: value.clock ?? Date.now,
   };

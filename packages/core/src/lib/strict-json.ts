@@ -17,10 +17,11 @@ export type StrictJsonResult =
   | { readonly ok: true; readonly value: Record<string, unknown> }
   | { readonly ok: false; readonly failure: StrictJsonFailure };
 
-/** Parses UTF-8 bytes as a strict JSON object. */
-export function parseStrictJsonObject(bytes: Uint8Array): StrictJsonResult {
-  if (!isUtf8(bytes)) return { ok: false, failure: 'utf8' };
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+/** Parses `length` UTF-8 bytes of `bytes` as a strict JSON object. */
+export function parseStrictJsonObject(bytes: Buffer, length = bytes.length): StrictJsonResult {
+  const text = bytes.toString('utf8', 0, length);
+  // Invalid UTF-8 decodes to U+FFFD; only then pay for the exact check (a real U+FFFD is legal).
+  if (text.includes('\uFFFD') && !isUtf8(bytes.subarray(0, length))) return { ok: false, failure: 'utf8' };
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -32,64 +33,72 @@ export function parseStrictJsonObject(bytes: Uint8Array): StrictJsonResult {
     return { ok: false, failure: 'not_object' };
   }
   const failure = checkKeys(text, value);
-  return failure === undefined ? { ok: true, value: value as Record<string, unknown> } : { ok: false, failure };
+  return failure === undefined
+    ? { ok: true, value: value as Record<string, unknown> }
+    : { ok: false, failure };
 }
 
 /**
- * Checks a text that `JSON.parse` already accepted (and its parsed value) for duplicate keys,
+ * Checks a text that `JSON.parse` accepted, and the value it produced, for duplicate keys,
  * `__proto__` keys and excessive depth. Since the text is valid JSON, a string followed by `:` is
- * exactly an object key, so duplicates exist iff the text names more keys than the value holds.
+ * exactly an object key, so there are duplicates iff the text names more keys than the value holds.
  */
 export function checkKeys(text: string, value: unknown): StrictJsonFailure | undefined {
-  let depth = 0;
-  let keys = 0;
-  const length = text.length;
-  for (let i = 0; i < length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x22) {
-      const start = i;
-      let escaped = false;
-      // Find the closing quote: one not preceded by an odd run of backslashes.
-      for (;;) {
-        i = text.indexOf('"', i + 1);
-        let backslashes = 0;
-        while (text.charCodeAt(i - 1 - backslashes) === 0x5c) backslashes++;
-        if (backslashes > 0) escaped = true;
-        if ((backslashes & 1) === 0) break;
-      }
-      let next = i + 1;
-      while (isJsonSpace(text.charCodeAt(next))) next++;
-      if (text.charCodeAt(next) === 0x3a) {
-        keys++;
-        if (isProtoKey(text, start, i, escaped)) return 'proto_key';
-      }
-    } else if (c === 0x7b || c === 0x5b) {
-      if (++depth > MAX_DEPTH) return 'too_deep';
-    } else if (c === 0x7d || c === 0x5d) {
-      depth--;
-    }
+  let valueKeys: number;
+  try {
+    valueKeys = countValueKeys(value, 1);
+  } catch (error) {
+    if (error === TOO_DEEP) return 'too_deep';
+    if (error === PROTO_KEY) return 'proto_key';
+    throw error;
   }
-  return keys === countKeys(value) ? undefined : 'duplicate_key';
+  return countTextKeys(text) === valueKeys ? undefined : 'duplicate_key';
 }
 
-function isProtoKey(text: string, start: number, end: number, escaped: boolean): boolean {
-  if (!escaped) return end - start === 10 && text.startsWith('__proto__', start + 1);
-  return JSON.parse(text.slice(start, end + 1)) === '__proto__';
+const TOO_DEEP = Symbol('too deep');
+const PROTO_KEY = Symbol('proto key');
+
+/** Own keys of every object in a parsed value; throws a private sentinel past the depth limit or on `__proto__`. */
+function countValueKeys(value: unknown, depth: number): number {
+  if (typeof value !== 'object' || value === null) return 0;
+  if (depth > MAX_DEPTH) throw TOO_DEEP;
+  if (Array.isArray(value)) {
+    let total = 0;
+    for (const item of value) total += countValueKeys(item, depth + 1);
+    return total;
+  }
+  // JSON.parse creates "__proto__" as an own data property; it is not a prototype change here, but it
+  // becomes one in any consumer that copies the claims with a spread or Object.assign.
+  if (Object.hasOwn(value, '__proto__')) throw PROTO_KEY;
+  const keys = Object.keys(value);
+  let total = keys.length;
+  for (const key of keys) total += countValueKeys((value as Record<string, unknown>)[key], depth + 1);
+  return total;
+}
+
+/** Strings followed by `:` in a valid JSON text: its object keys, duplicates included. */
+function countTextKeys(text: string): number {
+  let keys = 0;
+  let open = text.indexOf('"');
+  while (open !== -1) {
+    let close = open;
+    do close = text.indexOf('"', close + 1);
+    while (isEscaped(text, close));
+    let next = close + 1;
+    while (isJsonSpace(text.charCodeAt(next))) next++;
+    if (text.charCodeAt(next) === 0x3a) keys++;
+    open = text.indexOf('"', close + 1);
+  }
+  return keys;
+}
+
+/** True when the quote at `index` is preceded by an odd run of backslashes. */
+function isEscaped(text: string, index: number): boolean {
+  let backslashes = 0;
+  while (text.charCodeAt(index - 1 - backslashes) === 0x5c) backslashes++;
+  return (backslashes & 1) === 1;
 }
 
 function isJsonSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
-}
-
-function countKeys(value: unknown): number {
-  if (typeof value !== 'object' || value === null) return 0;
-  if (Array.isArray(value)) {
-    let total = 0;
-    for (const item of value) total += countKeys(item);
-    return total;
-  }
-  const keys = Object.keys(value);
-  let total = keys.length;
-  for (const key of keys) total += countKeys((value as Record<string, unknown>)[key]);
-  return total;
 }

@@ -1,0 +1,62 @@
+/**
+ * Throughput measurement. Candidates of one table run interleaved, in several rounds, in one
+ * process, and each reports its median round, so drift on the machine hits all of them alike.
+ */
+export type Operation = () => unknown;
+
+export interface Candidate {
+  readonly name: string;
+  readonly run: Operation;
+  /** True when `run` returns a promise that must be awaited. */
+  readonly async?: boolean;
+}
+
+const BATCH = 64;
+
+type Loop = (durationMs: number) => Promise<number>;
+
+/**
+ * Builds a measuring loop of its own for one candidate. A loop shared by every candidate sees many
+ * functions at one call site, goes megamorphic and stops inlining, which penalises small functions
+ * (the raw limit most of all); a loop per candidate keeps each call site monomorphic.
+ */
+function loopFor(candidate: Candidate): Loop {
+  const body = candidate.async ? 'await run();' : 'run();';
+  const source = `return async function measure(durationMs) {
+    let count = 0;
+    const start = performance.now();
+    let elapsed = 0;
+    do {
+      for (let i = 0; i < ${BATCH}; i++) ${body}
+      count += ${BATCH};
+      elapsed = performance.now() - start;
+    } while (elapsed < durationMs);
+    return (count * 1000) / elapsed;
+  };`;
+  return new Function('run', source)(candidate.run) as Loop;
+}
+
+/** Runs every candidate `rounds` times for `durationMs` each (after a warm-up) and returns median ops/s. */
+export async function compare(
+  candidates: readonly Candidate[],
+  { rounds = 5, durationMs = 300, warmupMs = 150 } = {},
+): Promise<Map<string, number>> {
+  const loops = candidates.map((candidate) => [candidate.name, loopFor(candidate)] as const);
+  for (const [, loop] of loops) await loop(warmupMs);
+  const samples = new Map<string, number[]>(candidates.map((c) => [c.name, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const [name, loop] of loops) samples.get(name)!.push(await loop(durationMs));
+  }
+  return new Map([...samples].map(([name, values]) => [name, median(values)]));
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
