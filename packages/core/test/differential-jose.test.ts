@@ -60,7 +60,7 @@ const hostilePayload = fc.record(
     iss: claimValue(ISSUER, `${ISSUER}/`, [ISSUER], null, 1),
     sub: claimValue('user-1', '', 1, null, ['user-1']),
     aud: claimValue(AUDIENCE, [AUDIENCE], [AUDIENCE, 'x'], 'other', [], [1], null),
-    exp: claimValue(NOW_S + 600, NOW_S - 10, NOW_S + 600.5, '1', null, 1e400, 2 ** 60, NOW_S + 7200),
+    exp: claimValue(NOW_S + 600, NOW_S - 10, NOW_S + 600.5, '1', null, Number.MAX_VALUE, 2 ** 60, NOW_S + 7200),
     iat: claimValue(NOW_S - 5, NOW_S + 100, 'x', null, 1.5, -1),
     nbf: fc.constantFrom<unknown>(NOW_S - 10, NOW_S + 100, 'x', 1.5),
     jti: claimValue('j-1', 1, ''),
