@@ -25,6 +25,15 @@ function secretsOf(token: string): string[] {
   return pieces;
 }
 
+function thrownBy(action: () => unknown): unknown {
+  try {
+    action();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a throw');
+}
+
 function expectClean(error: unknown, secrets: readonly string[]): void {
   expect(error).toBeInstanceOf(Error);
   for (const text of renderings(error)) {
@@ -111,21 +120,13 @@ describe('errors never leak tokens or secrets', async () => {
       alg: 'HS256',
       k: Buffer.from('short-secret-value').toString('base64url'),
     };
-    const error = (() => {
-      try {
-        createAccessTokens({ issuer: ISSUER, audience: AUDIENCE, keys: { sign: weak } });
-      } catch (e) {
-        return e;
-      }
-    })();
+    const error = thrownBy(() =>
+      createAccessTokens({ issuer: ISSUER, audience: AUDIENCE, keys: { sign: weak } }),
+    );
     expectClean(error, [weak.k!, 'short-secret-value']);
-    const privateAsVerify = (() => {
-      try {
-        createAccessTokens({ issuer: ISSUER, audience: AUDIENCE, keys: { verify: [ed] } });
-      } catch (e) {
-        return e;
-      }
-    })();
+    const privateAsVerify = thrownBy(() =>
+      createAccessTokens({ issuer: ISSUER, audience: AUDIENCE, keys: { verify: [ed] } }),
+    );
     expectClean(privateAsVerify, [ed.d!]);
   });
 });

@@ -1,0 +1,51 @@
+/**
+ * `pnpm bench`: every benchmark in one process and one run, printed as tables and written to
+ * docs/benchmarks.md with the machine, the versions and the command. Targets are read from ratios of
+ * the same run, never from absolute figures (they drift between runs on shared machines).
+ *
+ * Options: `--quick` (fewer, shorter rounds), `--only access-tokens`.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { benchAccessTokens } from './access-tokens.js';
+import { machine, renderSection, type Section } from './lib/report.js';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+const rounds = quick ? 3 : 7;
+const durationMs = quick ? 200 : 400;
+
+const require = createRequire(import.meta.url);
+function version(name: string): string {
+  try {
+    const path = require.resolve(`${name}/package.json`);
+    return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+const sections: Section[] = [];
+const started = new Date();
+if (!only || only === 'access-tokens') {
+  process.stderr.write('access tokens...\n');
+  sections.push(...(await benchAccessTokens({ rounds, durationMs })).sections);
+}
+
+const body = sections.map(renderSection).join('\n\n');
+process.stdout.write(`${body}\n`);
+
+const header = [
+  '# Benchmarks',
+  '',
+  'Written by `pnpm bench` (bench/run.ts); do not edit by hand. Every figure of a table comes from one',
+  'process and one run; compare ratios, not absolute numbers, across runs.',
+  '',
+  `- date: ${started.toISOString()}`,
+  `- machine: ${machine()}`,
+  `- command: \`pnpm bench${args.length ? ` ${args.join(' ')}` : ''}\` (${rounds} interleaved rounds of ${durationMs} ms per candidate, median)`,
+  `- versions: @tessera/core ${version('@tessera/core')}, fast-jwt ${version('fast-jwt')}, jsonwebtoken ${version('jsonwebtoken')}, jose ${version('jose')}`,
+  '',
+].join('\n');
+if (!only) writeFileSync(new URL('../docs/benchmarks.md', import.meta.url), `${header}\n${body}\n`);
