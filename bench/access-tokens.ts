@@ -17,8 +17,8 @@ import { type Algorithm, createAccessTokens, generateSigningKey, type Jwk } from
 import { createSigner, createVerifier } from 'fast-jwt';
 import { importJWK, type JWK, jwtVerify, SignJWT } from 'jose';
 import jsonwebtoken from 'jsonwebtoken';
-import { type Candidate, compare } from './lib/measure.js';
-import { formatOps, ratio, type Section } from './lib/report.js';
+import { type Candidate, compare, medianOf, pairedRatio, type Samples } from './lib/measure.js';
+import { formatOps, type Section } from './lib/report.js';
 
 const BENCH_ALGS = ['HS256', 'ES256', 'EdDSA', 'RS256'] as const;
 const issuer = 'https://auth.example.com';
@@ -164,26 +164,26 @@ function rawVerifier(
   }
 }
 
-function cell(results: Map<string, number>, name: string, reference?: string): string {
-  const value = results.get(name);
+function cell(samples: Samples, name: string, reference?: string): string {
+  const value = medianOf(samples, name);
   if (value === undefined) return 'n/a';
-  const ref = reference === undefined ? undefined : results.get(reference);
-  return ref === undefined ? formatOps(value) : `${formatOps(value)} (${ratio(value, ref)})`;
+  if (reference === undefined || !samples.has(reference)) return formatOps(value);
+  return `${formatOps(value)} (${pairedRatio(samples, name, reference).toFixed(2)}x)`;
 }
 
 export interface AccessTokenFigures {
   readonly sections: Section[];
   /** Per algorithm, the results of verify and issue, for targets. */
-  readonly verify: Map<string, Map<string, number>>;
-  readonly issue: Map<string, Map<string, number>>;
+  readonly verify: Map<string, Samples>;
+  readonly issue: Map<string, Samples>;
 }
 
 export async function benchAccessTokens(
   options: { rounds?: number; durationMs?: number; algs?: readonly string[] } = {},
 ): Promise<AccessTokenFigures> {
   const ALGS = BENCH_ALGS.filter((alg) => !options.algs?.length || options.algs.includes(alg));
-  const verify = new Map<string, Map<string, number>>();
-  const issue = new Map<string, Map<string, number>>();
+  const verify = new Map<string, Samples>();
+  const issue = new Map<string, Samples>();
   for (const alg of ALGS) {
     const f = await fixture(alg);
     verify.set(alg, await compare(f.verifyCandidates, options));
@@ -244,6 +244,7 @@ export async function benchAccessTokens(
         ],
         rows: targetRows,
         notes: [
+          "Each ratio is the median over rounds of the two candidates' ops/s measured in that round (adjacent in time).",
           'Targets: verify >= 1.0x fast-jwt for every algorithm, >= 0.9x raw for ES256/EdDSA/RS256 and >= 0.5x raw for HS256; cached >= 1.0x fast-jwt cached; issue >= 1.0x fast-jwt signer.',
         ],
       },

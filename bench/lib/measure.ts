@@ -36,18 +36,37 @@ function loopFor(candidate: Candidate): Loop {
   return new Function('run', source)(candidate.run) as Loop;
 }
 
-/** Runs every candidate `rounds` times for `durationMs` each (after a warm-up) and returns median ops/s. */
+/** Per candidate, its ops/s in each round (rounds interleave the candidates). */
+export type Samples = Map<string, number[]>;
+
+/**
+ * Runs every candidate `rounds` times for `durationMs` each, interleaved (after a warm-up), and
+ * returns every round's ops/s. Use {@link medianOf} for a figure and {@link pairedRatio} for a ratio:
+ * ratios are taken round by round, between samples adjacent in time, so machine drift cancels out.
+ */
 export async function compare(
   candidates: readonly Candidate[],
   { rounds = 5, durationMs = 300, warmupMs = 150 } = {},
-): Promise<Map<string, number>> {
+): Promise<Samples> {
   const loops = candidates.map((candidate) => [candidate.name, loopFor(candidate)] as const);
   for (const [, loop] of loops) await loop(warmupMs);
   const samples = new Map<string, number[]>(candidates.map((c) => [c.name, []]));
   for (let round = 0; round < rounds; round++) {
     for (const [name, loop] of loops) samples.get(name)!.push(await loop(durationMs));
   }
-  return new Map([...samples].map(([name, values]) => [name, median(values)]));
+  return samples;
+}
+
+export function medianOf(samples: Samples, name: string): number | undefined {
+  const values = samples.get(name);
+  return values === undefined ? undefined : median(values);
+}
+
+/** Median over rounds of `a / b`, each ratio from the same round. */
+export function pairedRatio(samples: Samples, a: string, b: string): number {
+  const left = samples.get(a)!;
+  const right = samples.get(b)!;
+  return median(left.map((value, round) => value / right[round]!));
 }
 
 export function median(values: readonly number[]): number {

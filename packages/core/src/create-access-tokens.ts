@@ -45,7 +45,11 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
   const resolveHeader = createHeaderResolver(keys);
   const cache = config.cacheEntries > 0 ? new VerifiedTokenCache(config.cacheEntries) : undefined;
   const policy = { issuer, ttl, clockTolerance };
-  const issuePolicy = { ...policy, aud: audiences.length === 1 ? audiences[0]! : audiences };
+  // A frozen copy: issued claims share it, and must not be able to change the configuration.
+  const issuePolicy = {
+    ...policy,
+    aud: audiences.length === 1 ? audiences[0]! : Object.freeze([...audiences]),
+  };
   const signing = keys.signing;
   const headerSegment =
     signing === undefined
@@ -59,9 +63,8 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
     ),
   });
 
-  // Scratch space for the signing input and the decoded claims. Verification is synchronous up to the
-  // revocation check, so one pair per instance is never shared between two calls in flight.
-  const inputBytes = Buffer.alloc(maxTokenBytes);
+  // Scratch space for the decoded claims. Verification is synchronous up to the revocation check, so
+  // one buffer per instance is never shared between two calls in flight.
   const payloadBytes = Buffer.alloc(maxTokenBytes);
 
   /** Every check that depends only on the token and the time; the result may be cached until `exp`. */
@@ -69,6 +72,10 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
     if (typeof token !== 'string') throw malformed('the token must be a string', 'not_string');
     // Security: cap the size before any parsing or crypto work.
     if (token.length > maxTokenBytes) throw malformed('the token is larger than allowed', 'too_large');
+    // Security: ASCII only. Node's base64 decoder and latin1 encoder both map some other characters onto
+    // ASCII ones, which would let two spellings of one token verify.
+    if (Buffer.byteLength(token, 'utf8') !== token.length)
+      throw malformed('the token is not ASCII', 'not_ascii');
     const firstDot = token.indexOf('.');
     const secondDot = token.indexOf('.', firstDot + 1);
     if (
@@ -88,9 +95,7 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
         reason: 'signature_encoding',
       });
     }
-    // Header and payload are canonical base64url by now, so the signing input is ASCII.
-    inputBytes.write(token, 0, secondDot, 'latin1');
-    if (!key.verify(inputBytes.subarray(0, secondDot), token.slice(secondDot + 1))) {
+    if (!key.verify(token, secondDot)) {
       throw new TokenSignatureError('the signature does not verify', { reason: 'signature' });
     }
     // The claims are parsed only once they are authentic.
@@ -101,7 +106,7 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
         `payload_${parsed.failure}`,
       );
     checkTokenClaims(parsed.value, policy, nowMs);
-    return deepFreeze(parsed.value) as AccessTokenClaims;
+    return parsed.value as AccessTokenClaims; // frozen by the strict parse
   }
 
   async function verify(token: string, verifyOptions?: VerifyOptions): Promise<AccessTokenClaims> {
@@ -153,6 +158,7 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
       // A fresh copy, so freezing the result never freezes the caller's objects.
       claims = JSON.parse(json) as AccessTokenClaims;
       if (checkKeys(json, claims) !== undefined) {
+        // also deep-freezes the copy
         throw new TokenClaimsError('cannot issue: the custom claims are too deep or use forbidden keys', {
           reason: 'invalid_input',
           claim: 'claims',
@@ -167,7 +173,12 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
         claim: 'claims',
       });
     }
-    return { token, claims: deepFreeze(claims), expiresAt: claims.exp, expiresIn: claims.exp - claims.iat };
+    return {
+      token,
+      claims: Object.isFrozen(claims) ? claims : Object.freeze(claims),
+      expiresAt: claims.exp,
+      expiresIn: claims.exp - claims.iat,
+    };
   }
 
   return Object.freeze({ issue, verify, jwks: () => publicKeys });
@@ -179,12 +190,4 @@ function malformed(message: string, reason: string): TokenMalformedError {
 
 function toList(audience: string | readonly string[]): readonly string[] {
   return typeof audience === 'string' ? [audience] : audience;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
-  }
-  return value;
 }

@@ -7,8 +7,11 @@ export type Algorithm = (typeof ALGORITHMS)[number];
 
 /** Signs an ASCII signing input; returns the signature as base64url. */
 export type Signer = (signingInput: string) => string;
-/** Verifies the signing input bytes against a base64url signature; false also for a non-canonical spelling. */
-export type Verifier = (signingInput: Buffer, signature: string) => boolean;
+/**
+ * Verifies the signature of an ASCII compact token whose signing input ends at `end` (the second
+ * dot); false also for a non-canonical spelling of the signature.
+ */
+export type Verifier = (token: string, end: number) => boolean;
 
 const PSS = { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 } as const;
 
@@ -36,21 +39,33 @@ export function createSigner(alg: Algorithm, key: KeyObject): Signer {
 
 /**
  * A verifier bound to one key. It decodes the base64url signature into its own scratch buffer of the
- * exact signature size (verification is synchronous, so the buffer is never shared across calls) and
- * refuses any non-canonical spelling.
+ * exact signature size, refusing any non-canonical spelling. Verification is synchronous, so scratch
+ * buffers are never shared between two calls in flight.
  */
 export function createVerifier(alg: Algorithm, key: KeyObject, signatureBytes: number): Verifier {
-  const scratch = Buffer.alloc(signatureBytes);
+  const signature = Buffer.alloc(signatureBytes);
+  if (alg === 'HS256') {
+    // The token is ASCII, so hashing the string as latin1 hashes exactly its bytes, with no copy.
+    // Constant-time comparison: a byte-by-byte early exit would leak the MAC one byte at a time.
+    return (token, end) =>
+      decodeCanonicalBase64url(token.slice(end + 1), signature) === signatureBytes &&
+      timingSafeEqual(createHmac('sha256', key).update(token.slice(0, end), 'latin1').digest(), signature);
+  }
   const check = createSignatureCheck(alg, key);
-  return (data, signature) =>
-    decodeCanonicalBase64url(signature, scratch) === signatureBytes && check(data, scratch);
+  let input = Buffer.alloc(1024);
+  return (token, end) => {
+    if (decodeCanonicalBase64url(token.slice(end + 1), signature) !== signatureBytes) return false;
+    if (input.length < end) input = Buffer.alloc(end * 2);
+    input.write(token, 0, end, 'latin1');
+    return check(input.subarray(0, end), signature);
+  };
 }
 
-function createSignatureCheck(alg: Algorithm, key: KeyObject): (data: Buffer, signature: Buffer) => boolean {
+function createSignatureCheck(
+  alg: Exclude<Algorithm, 'HS256'>,
+  key: KeyObject,
+): (data: Buffer, signature: Buffer) => boolean {
   switch (alg) {
-    case 'HS256':
-      // Constant-time comparison: a byte-by-byte early exit would leak the MAC one byte at a time.
-      return (data, signature) => timingSafeEqual(createHmac('sha256', key).update(data).digest(), signature);
     case 'EdDSA':
       return (data, signature) => verify(null, data, key, signature);
     case 'ES256': {

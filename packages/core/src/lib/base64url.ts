@@ -27,13 +27,23 @@ export function isCanonicalBase64url(text: string): boolean {
 
 /**
  * Decodes canonical base64url `text` into `target` and returns the byte count, or -1 when `text` is
- * not canonical (or does not fit). One decode plus one re-encode is cheaper than a pattern check plus a
- * decode on long segments, and it proves canonical form exactly: the re-encoding is unique.
+ * not canonical (or does not fit).
+ *
+ * `text` MUST be ASCII (the verifier checks the whole token first): Node's decoder maps some
+ * non-ASCII characters onto ASCII ones. For ASCII it skips every character outside the alphabet, so
+ * such a character shows as a short output; it also accepts the standard alphabet's `+` and `/`, and
+ * ignores trailing bits, which we check. This costs half a decode-and-re-encode round trip.
  */
 export function decodeCanonicalBase64url(text: string, target: Buffer): number {
-  if (text.length === 0 || (text.length * 3) >> 2 > target.length) return -1;
-  const written = target.write(text, 0, 'base64url');
-  return target.toString('base64url', 0, written) === text ? written : -1;
+  const length = text.length;
+  const expected = (length * 3) >> 2;
+  const remainder = length & 3;
+  if (length === 0 || remainder === 1 || expected > target.length) return -1;
+  if (target.write(text, 0, 'base64url') !== expected) return -1;
+  if (text.indexOf('+') !== -1 || text.indexOf('/') !== -1) return -1;
+  if (remainder === 0) return expected;
+  const last = SIX_BITS[text.charCodeAt(length - 1)]!;
+  return (last & (remainder === 2 ? 0x0f : 0x03)) === 0 ? expected : -1;
 }
 
 /** The length in characters of `bytes` bytes encoded as unpadded base64url. */

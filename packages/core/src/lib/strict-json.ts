@@ -40,40 +40,62 @@ export function parseStrictJsonObject(bytes: Buffer, length = bytes.length): Str
 
 /**
  * Checks a text that `JSON.parse` accepted, and the value it produced, for duplicate keys,
- * `__proto__` keys and excessive depth. Since the text is valid JSON, a string followed by `:` is
- * exactly an object key, so there are duplicates iff the text names more keys than the value holds.
+ * `__proto__` keys and excessive depth, and freezes the value (every object in it) on the way.
+ *
+ * Since the text is valid JSON, a string followed by `:` is exactly an object key, so there are
+ * duplicates iff the text names more keys than the value holds. Fast path: with no backslash in the
+ * text, the colons outside strings are the text's keys, and the colons inside strings are at least
+ * those the value's strings hold, so `colons(text) - colons(value strings) === keys(value)` proves
+ * there is no duplicate. Otherwise (escapes, or a surplus) we count the text's keys exactly.
  */
 export function checkKeys(text: string, value: unknown): StrictJsonFailure | undefined {
-  let valueKeys: number;
+  const tally = { keys: 0, colons: 0 };
   try {
-    valueKeys = countValueKeys(value, 1);
+    walk(value, 1, tally);
   } catch (error) {
     if (error === TOO_DEEP) return 'too_deep';
     if (error === PROTO_KEY) return 'proto_key';
     throw error;
   }
-  return countTextKeys(text) === valueKeys ? undefined : 'duplicate_key';
+  if (text.indexOf('\\') === -1 && countChar(text, ':') - tally.colons === tally.keys) return undefined;
+  return countTextKeys(text) === tally.keys ? undefined : 'duplicate_key';
 }
 
 const TOO_DEEP = Symbol('too deep');
 const PROTO_KEY = Symbol('proto key');
 
-/** Own keys of every object in a parsed value; throws a private sentinel past the depth limit or on `__proto__`. */
-function countValueKeys(value: unknown, depth: number): number {
-  if (typeof value !== 'object' || value === null) return 0;
+/**
+ * Counts the own keys of every object in a parsed value and the colons in its strings (keys and
+ * values), and freezes every object and array. Throws a private sentinel past the depth limit or on
+ * a `__proto__` key.
+ */
+function walk(value: unknown, depth: number, tally: { keys: number; colons: number }): void {
+  if (typeof value === 'string') {
+    if (value.indexOf(':') !== -1) tally.colons += countChar(value, ':');
+    return;
+  }
+  if (typeof value !== 'object' || value === null) return;
   if (depth > MAX_DEPTH) throw TOO_DEEP;
+  Object.freeze(value);
   if (Array.isArray(value)) {
-    let total = 0;
-    for (const item of value) total += countValueKeys(item, depth + 1);
-    return total;
+    for (const item of value) walk(item, depth + 1, tally);
+    return;
   }
   // JSON.parse creates "__proto__" as an own data property; it is not a prototype change here, but it
   // becomes one in any consumer that copies the claims with a spread or Object.assign.
   if (Object.hasOwn(value, '__proto__')) throw PROTO_KEY;
   const keys = Object.keys(value);
-  let total = keys.length;
-  for (const key of keys) total += countValueKeys((value as Record<string, unknown>)[key], depth + 1);
-  return total;
+  tally.keys += keys.length;
+  for (const key of keys) {
+    if (key.indexOf(':') !== -1) tally.colons += countChar(key, ':');
+    walk((value as Record<string, unknown>)[key], depth + 1, tally);
+  }
+}
+
+function countChar(text: string, char: string): number {
+  let count = 0;
+  for (let i = text.indexOf(char); i !== -1; i = text.indexOf(char, i + 1)) count++;
+  return count;
 }
 
 /** Strings followed by `:` in a valid JSON text: its object keys, duplicates included. */
