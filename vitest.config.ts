@@ -7,6 +7,7 @@ import { defineConfig } from 'vitest/config';
  * `exports` map of each package.json is exactly what the tests exercise.
  */
 const conditions = ['@tessera/source'];
+const usesRedis = ['refresh', 'denylist', 'sessions', 'http'];
 const packages = readdirSync(new URL('./packages', import.meta.url), { withFileTypes: true })
   .filter((entry) => entry.isDirectory())
   .map((entry) => entry.name);
@@ -18,7 +19,13 @@ export default defineConfig({
     projects: [
       ...packages.map((name) => ({
         extends: true as const,
-        test: { name, root: `./packages/${name}`, include: ['test/**/*.test.ts'] },
+        test: {
+          name,
+          root: `./packages/${name}`,
+          include: ['test/**/*.test.ts'],
+          // Packages that claim Redis behaviour get a real redis-server and a real Redis Cluster.
+          globalSetup: usesRedis.includes(name) ? ['../../test/support/redis-global-setup.ts'] : [],
+        },
       })),
       { extends: true as const, test: { name: 'docs', root: './docs', include: ['test/**/*.test.ts'] } },
     ],

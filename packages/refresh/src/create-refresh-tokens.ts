@@ -1,0 +1,249 @@
+import {
+  RefreshExpiredError,
+  RefreshInvalidError,
+  RefreshReusedError,
+  SessionRevokedError,
+  TesseraError,
+  TokenClaimsError,
+  UnavailableError,
+} from '@tessera/core';
+import { resolveRefreshOptions } from './lib/options.js';
+import { formatToken, newNonce, newSessionId, nonceDigest, parseToken } from './lib/token-format.js';
+import type { RefreshStore, SessionMeta, SessionRecord } from './store.js';
+
+/** Options of {@link createRefreshTokens}; validated once (`ERR_CONFIG`). Durations in seconds. */
+export interface RefreshTokensOptions {
+  readonly store: RefreshStore;
+  /**
+   * MAC secrets, newest first: the first signs new sessions; the others keep their sessions working
+   * until they end. Each at least 32 bytes; generate with `crypto.randomBytes(32)`.
+   */
+  readonly secrets: readonly { readonly id: string; readonly secret: Uint8Array | string }[];
+  /** Idle lifetime: a session unused this long expires. Default 7 days. */
+  readonly idleTtl?: number;
+  /** Absolute lifetime, fixed at creation. Default 30 days. */
+  readonly absoluteTtl?: number;
+  /** Grace window for the previous generation (idempotent retries). Default 10 s, at most 60. */
+  readonly reuseGrace?: number;
+  /** Live sessions per user; the oldest is evicted beyond it. Default 50. */
+  readonly maxSessionsPerUser?: number;
+  /** Current time in ms. Default `Date.now`. */
+  readonly clock?: () => number;
+}
+
+/** A session as listed for a devices page: never the token. */
+export interface SessionInfo {
+  readonly sessionId: string;
+  readonly sub: string;
+  readonly createdAt: Date;
+  readonly lastUsedAt: Date;
+  /** The earlier of the idle and the absolute expiry. */
+  readonly expiresAt: Date;
+  readonly absoluteExpiresAt: Date;
+  readonly meta: SessionMeta;
+  readonly epoch?: number;
+}
+
+export interface IssuedRefreshToken {
+  /** The refresh token. A secret: send it to the client once, never log it. */
+  readonly token: string;
+  readonly session: SessionInfo;
+  /** Sessions evicted by the per-user cap. */
+  readonly evicted: readonly string[];
+}
+
+export interface RotatedRefreshToken {
+  readonly token: string;
+  readonly sessionId: string;
+  readonly sub: string;
+  /** The user epoch the session was created under. */
+  readonly epoch: number | undefined;
+  /** The generation of the returned token. */
+  readonly generation: number;
+  /** True when this was the previous generation within the grace window: the same successor again. */
+  readonly retried: boolean;
+  readonly session: SessionInfo;
+}
+
+export interface RefreshTokens {
+  /** Starts a new session (always a new family: no fixation). */
+  issue(input: { sub: string; meta?: SessionMeta; epoch?: number }): Promise<IssuedRefreshToken>;
+  /** Rotates a refresh token (see docs/refresh-tokens.md for the state machine). */
+  rotate(token: string, options?: { meta?: SessionMeta }): Promise<RotatedRefreshToken>;
+  /** Revokes one session. False when there was no such live session. */
+  revoke(sessionId: string, reason?: string): Promise<boolean>;
+  /** Revokes every session of `sub` but those in `except`; returns the revoked ids. */
+  revokeAll(
+    sub: string,
+    options?: { except?: readonly string[]; reason?: string },
+  ): Promise<readonly string[]>;
+  /** The live sessions of `sub`, oldest first. */
+  list(sub: string): Promise<readonly SessionInfo[]>;
+}
+
+const META_LIMIT = 512;
+
+/**
+ * Creates the refresh-token service over a store.
+ *
+ * @example
+ * ```ts
+ * const refresh = createRefreshTokens({ store: createMemoryStore(), secrets: [{ id: 's1', secret: randomBytes(32) }] });
+ * const { token } = await refresh.issue({ sub: 'user-1' });
+ * const next = await refresh.rotate(token);
+ * ```
+ */
+export function createRefreshTokens(options: RefreshTokensOptions): RefreshTokens {
+  const config = resolveRefreshOptions(options);
+  const { store, current, secrets, idleTtlMs, absoluteTtlMs, graceMs, maxSessionsPerUser, clock } = config;
+
+  async function issue(input: {
+    sub: string;
+    meta?: SessionMeta;
+    epoch?: number;
+  }): Promise<IssuedRefreshToken> {
+    if (typeof input?.sub !== 'string' || input.sub.length === 0) {
+      throw new TokenClaimsError('cannot issue a refresh token: "sub" must be a non-empty string', {
+        reason: 'invalid_input',
+        claim: 'sub',
+      });
+    }
+    if (input.epoch !== undefined && !(Number.isSafeInteger(input.epoch) && input.epoch >= 0)) {
+      throw new TokenClaimsError('cannot issue a refresh token: "epoch" must be a non-negative integer', {
+        reason: 'invalid_input',
+        claim: 'epoch',
+      });
+    }
+    const now = clock();
+    const sessionId = newSessionId(input.sub);
+    const nonce = newNonce();
+    const record: SessionRecord = {
+      sessionId,
+      sub: input.sub,
+      generation: 0,
+      nonceDigest: nonceDigest(nonce),
+      secretId: current.id,
+      createdAt: now,
+      lastUsedAt: now,
+      rotatedAt: now,
+      absoluteExpiresAt: now + absoluteTtlMs,
+      idleExpiresAt: now + Math.min(idleTtlMs, absoluteTtlMs),
+      ...(input.epoch === undefined ? {} : { epoch: input.epoch }),
+      meta: cleanMeta(input.meta),
+    };
+    const evicted = await guard(() => store.create(record, maxSessionsPerUser));
+    return { token: formatToken(current, sessionId, 0, nonce), session: info(record), evicted };
+  }
+
+  async function rotate(
+    token: string,
+    rotateOptions: { meta?: SessionMeta } = {},
+  ): Promise<RotatedRefreshToken> {
+    // Security: MAC first. Garbage and forgeries never reach the store, so they cannot touch a session.
+    const parsed = parseToken(token, secrets);
+    if (parsed === undefined)
+      throw new RefreshInvalidError('the refresh token is not valid', { reason: 'malformed' });
+    const request = {
+      sessionId: parsed.sessionId,
+      generation: parsed.generation,
+      nonceDigest: nonceDigest(parsed.nonce),
+      now: clock(),
+      graceMs,
+      idleTtlMs,
+      ...(rotateOptions.meta === undefined ? {} : { meta: cleanMeta(rotateOptions.meta) }),
+    };
+    const outcome = await guard(() => store.rotate(request));
+    const sessionId = parsed.sessionId;
+    switch (outcome.status) {
+      case 'unknown':
+        throw new RefreshInvalidError('the refresh token is not valid', {
+          reason: 'unknown_session',
+          sessionId,
+        });
+      case 'revoked':
+        throw new SessionRevokedError('the session was revoked', {
+          reason: outcome.record.revokedReason ?? 'revoked',
+          sessionId,
+        });
+      case 'expired':
+        throw new RefreshExpiredError('the session has expired', {
+          reason: `${outcome.reason}_timeout`,
+          sessionId,
+        });
+      case 'reused':
+        throw new RefreshReusedError('refresh token reuse detected: the session is revoked', {
+          reason: 'reuse',
+          sessionId,
+        });
+      case 'rotated':
+      case 'retry': {
+        const { record } = outcome;
+        // The successor is a pure function of the token and the session's secret: a retry gets the same one.
+        const secret = secrets.get(parsed.secretId)!;
+        return {
+          token: formatToken(secret, sessionId, record.generation, parsed.nonce),
+          sessionId,
+          sub: record.sub,
+          epoch: record.epoch,
+          generation: record.generation,
+          retried: outcome.status === 'retry',
+          session: info(record),
+        };
+      }
+    }
+  }
+
+  async function revoke(sessionId: string, reason = 'revoked'): Promise<boolean> {
+    if (typeof sessionId !== 'string' || sessionId.length === 0 || sessionId.length > 64) return false;
+    return guard(() => store.revoke(sessionId, reason, clock()));
+  }
+
+  async function revokeAll(sub: string, revokeOptions: { except?: readonly string[]; reason?: string } = {}) {
+    return guard(() =>
+      store.revokeAll(sub, revokeOptions.except ?? [], revokeOptions.reason ?? 'revoked', clock()),
+    );
+  }
+
+  async function list(sub: string): Promise<readonly SessionInfo[]> {
+    const records = await guard(() => store.list(sub, clock()));
+    return records.map(info);
+  }
+
+  return Object.freeze({ issue, rotate, revoke, revokeAll, list });
+}
+
+/** Store failures become ERR_UNAVAILABLE (retryable); nothing was consumed, since the store is atomic. */
+async function guard<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    if (error instanceof TesseraError) throw error;
+    throw new UnavailableError('the refresh-token store is unavailable', { reason: 'store' });
+  }
+}
+
+function cleanMeta(meta: SessionMeta | undefined): SessionMeta {
+  if (meta === undefined || meta === null || typeof meta !== 'object') return {};
+  const clip = (value: unknown) => (typeof value === 'string' ? value.slice(0, META_LIMIT) : undefined);
+  const result: { userAgent?: string; ip?: string; label?: string } = {};
+  const userAgent = clip(meta.userAgent);
+  const ip = clip(meta.ip);
+  const label = clip(meta.label);
+  if (userAgent !== undefined) result.userAgent = userAgent;
+  if (ip !== undefined) result.ip = ip;
+  if (label !== undefined) result.label = label;
+  return result;
+}
+
+function info(record: SessionRecord): SessionInfo {
+  return {
+    sessionId: record.sessionId,
+    sub: record.sub,
+    createdAt: new Date(record.createdAt),
+    lastUsedAt: new Date(record.lastUsedAt),
+    expiresAt: new Date(Math.min(record.idleExpiresAt, record.absoluteExpiresAt)),
+    absoluteExpiresAt: new Date(record.absoluteExpiresAt),
+    meta: record.meta,
+    ...(record.epoch === undefined ? {} : { epoch: record.epoch }),
+  };
+}

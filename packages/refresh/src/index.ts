@@ -1,0 +1,15 @@
+/**
+ * `@tessera/refresh`: rotating one-time refresh tokens with reuse detection and family revocation.
+ * The Redis store is at `@tessera/refresh/redis`.
+ * @packageDocumentation
+ */
+export {
+  createRefreshTokens,
+  type IssuedRefreshToken,
+  type RefreshTokens,
+  type RefreshTokensOptions,
+  type RotatedRefreshToken,
+  type SessionInfo,
+} from './create-refresh-tokens.js';
+export { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from './memory-store.js';
+export type { RefreshStore, RotateOutcome, RotateRequest, SessionMeta, SessionRecord } from './store.js';

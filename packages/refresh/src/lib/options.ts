@@ -1,0 +1,103 @@
+import { ConfigError } from '@tessera/core';
+import { z } from 'zod';
+import type { RefreshStore } from '../store.js';
+import { type MacSecret, SECRET_ID } from './token-format.js';
+
+const DAY = 24 * 60 * 60;
+
+const secretSchema = z.strictObject({
+  id: z.string().regex(SECRET_ID, 'id must be 1-16 characters of [A-Za-z0-9_-]'),
+  secret: z.union([z.instanceof(Uint8Array), z.string().min(1)]),
+});
+
+const schema = z
+  .strictObject({
+    store: z.custom<RefreshStore>(
+      (value) =>
+        typeof value === 'object' &&
+        value !== null &&
+        ['create', 'rotate', 'revoke', 'revokeAll', 'list'].every(
+          (method) => typeof (value as unknown as Record<string, unknown>)[method] === 'function',
+        ),
+      'store must implement create, rotate, revoke, revokeAll and list',
+    ),
+    secrets: z.array(secretSchema).min(1).max(16),
+    idleTtl: z
+      .number()
+      .int()
+      .min(60)
+      .max(365 * DAY)
+      .default(7 * DAY),
+    absoluteTtl: z
+      .number()
+      .int()
+      .min(60)
+      .max(365 * DAY)
+      .default(30 * DAY),
+    reuseGrace: z.number().int().min(0).max(60).default(10),
+    maxSessionsPerUser: z.number().int().min(1).max(10_000).default(50),
+    clock: z
+      .custom<() => number>((value) => typeof value === 'function', 'clock must be a function')
+      .optional(),
+  })
+  .refine((value) => value.idleTtl <= value.absoluteTtl, {
+    message: 'idleTtl must not exceed absoluteTtl',
+    path: ['idleTtl'],
+  });
+
+export type RefreshTokensOptionsInput = z.input<typeof schema>;
+
+export interface ResolvedRefreshOptions {
+  readonly store: RefreshStore;
+  /** The first secret signs new sessions. */
+  readonly current: MacSecret;
+  readonly secrets: ReadonlyMap<string, MacSecret>;
+  readonly idleTtlMs: number;
+  readonly absoluteTtlMs: number;
+  readonly graceMs: number;
+  readonly maxSessionsPerUser: number;
+  readonly clock: () => number;
+}
+
+/** Validates once; throws ConfigError naming paths and rules, never secret values. */
+export function resolveRefreshOptions(options: unknown): ResolvedRefreshOptions {
+  const parsed = schema.safeParse(options);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.') || '(options)'}: ${issue.message}`,
+    );
+    throw new ConfigError(`invalid refresh options: ${problems.join('; ')}`, {
+      reason: 'invalid_options',
+      claim: parsed.error.issues[0]?.path.join('.'),
+    });
+  }
+  const value = parsed.data;
+  const secrets = new Map<string, MacSecret>();
+  value.secrets.forEach((entry, index) => {
+    const key =
+      typeof entry.secret === 'string' ? Buffer.from(entry.secret, 'utf8') : Buffer.from(entry.secret);
+    // RFC 2104 / 7518: an HMAC key at least as long as the hash output.
+    if (key.length < 32) {
+      throw new ConfigError(`secrets.${index}.secret: must be at least 32 bytes`, {
+        reason: 'weak_secret',
+        claim: `secrets.${index}`,
+      });
+    }
+    if (secrets.has(entry.id)) {
+      throw new ConfigError(`secrets.${index}.id: duplicate secret id "${entry.id}"`, {
+        reason: 'duplicate_secret_id',
+      });
+    }
+    secrets.set(entry.id, { id: entry.id, key });
+  });
+  return {
+    store: value.store,
+    current: secrets.get(value.secrets[0]!.id)!,
+    secrets,
+    idleTtlMs: value.idleTtl * 1000,
+    absoluteTtlMs: value.absoluteTtl * 1000,
+    graceMs: value.reuseGrace * 1000,
+    maxSessionsPerUser: value.maxSessionsPerUser,
+    clock: value.clock ?? Date.now,
+  };
+}

@@ -1,0 +1,43 @@
+import type { RotateOutcome, RotateRequest, SessionRecord } from '../store.js';
+
+/**
+ * The rotation state machine (brief section 4) as a pure function: the outcome for `record` and,
+ * when the record changes, its next state. The memory store runs it inside its critical section; the
+ * Redis store runs the same rules in Lua (scripts.ts), and one contract suite holds both to them.
+ *
+ * Order matters: an unknown or foreign nonce never touches the record; a revoked session stays
+ * revoked; an expired one is reported as such before reuse is judged.
+ */
+export function decideRotation(
+  record: SessionRecord | undefined,
+  request: RotateRequest,
+): { outcome: RotateOutcome; next?: SessionRecord } {
+  if (record === undefined || record.nonceDigest !== request.nonceDigest)
+    return { outcome: { status: 'unknown' } };
+  if (record.revokedAt !== undefined) return { outcome: { status: 'revoked', record } };
+  const { now } = request;
+  if (now >= record.absoluteExpiresAt) return { outcome: { status: 'expired', record, reason: 'absolute' } };
+  if (now >= record.idleExpiresAt) return { outcome: { status: 'expired', record, reason: 'idle' } };
+  if (request.generation === record.generation) {
+    const next: SessionRecord = {
+      ...record,
+      generation: record.generation + 1,
+      lastUsedAt: now,
+      rotatedAt: now,
+      idleExpiresAt: Math.min(now + request.idleTtlMs, record.absoluteExpiresAt),
+      meta: { ...record.meta, ...definedOnly(request.meta) },
+    };
+    return { outcome: { status: 'rotated', record: next }, next };
+  }
+  if (request.generation === record.generation - 1 && now < record.rotatedAt + request.graceMs) {
+    return { outcome: { status: 'retry', record } };
+  }
+  // Any other generation is a token we issued and then superseded: it was used before. Theft.
+  const next: SessionRecord = { ...record, revokedAt: now, revokedReason: 'reuse' };
+  return { outcome: { status: 'reused', record: next }, next };
+}
+
+function definedOnly<T extends object>(value: T | undefined): Partial<T> {
+  if (value === undefined) return {};
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,182 @@
+import { ConfigError } from '@tessera/core';
+import type { Cluster, Redis } from 'ioredis';
+import { CREATE, LIST, RECORD_FIELDS, REVOKE, REVOKE_ALL, ROTATE } from './lib/scripts.js';
+import { ownerTag, tagOfSession, userDigest } from './lib/token-format.js';
+import type { RefreshStore, RotateOutcome, SessionMeta, SessionRecord } from './store.js';
+
+/** Options of {@link createRedisStore}. */
+export interface RedisStoreOptions {
+  /**
+   * An ioredis client or Cluster. Recommended: `enableOfflineQueue: false` and a small
+   * `maxRetriesPerRequest`, so that an outage fails fast (ERR_UNAVAILABLE) instead of queueing a
+   * rotation that would run later, after the caller gave up.
+   */
+  readonly client: Redis | Cluster;
+  /** Key prefix, e.g. `myapp:rt`. Default `tessera:rt`. */
+  readonly prefix?: string;
+  /** Longest wait for one operation, in ms, before it fails with ERR_UNAVAILABLE. Default 2000. */
+  readonly timeoutMs?: number;
+}
+
+type ScriptClient = {
+  tesseraRtCreate(k1: string, k2: string, ...args: (string | number)[]): Promise<string[]>;
+  tesseraRtRotate(k1: string, ...args: (string | number)[]): Promise<string[]>;
+  tesseraRtRevoke(k1: string, ...args: (string | number)[]): Promise<number>;
+  tesseraRtRevokeAll(k1: string, ...args: (string | number)[]): Promise<string[]>;
+  tesseraRtList(k1: string, ...args: (string | number)[]): Promise<string[]>;
+};
+
+const PREFIX = /^[A-Za-z0-9_:.-]{1,64}$/;
+
+/**
+ * A Redis-backed store: each operation is one Lua script (EVALSHA), all keys of one user share a
+ * hash tag (Redis Cluster safe), and a session's keys expire when its absolute lifetime ends.
+ * Needs Redis 7+. Configure Redis with persistence (AOF) and `maxmemory-policy noeviction`: an
+ * evicted session is logged out, and a lost one cannot be replayed (it is unknown, never valid).
+ */
+export function createRedisStore(options: RedisStoreOptions): RefreshStore {
+  const { client, prefix = 'tessera:rt', timeoutMs = 2000 } = options;
+  if (typeof client?.defineCommand !== 'function') {
+    throw new ConfigError('createRedisStore: client must be an ioredis Redis or Cluster', {
+      reason: 'invalid_options',
+      claim: 'client',
+    });
+  }
+  if (!PREFIX.test(prefix)) {
+    throw new ConfigError('createRedisStore: prefix must be 1-64 characters of [A-Za-z0-9_:.-]', {
+      reason: 'invalid_options',
+      claim: 'prefix',
+    });
+  }
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1) {
+    throw new ConfigError('createRedisStore: timeoutMs must be a positive integer', {
+      reason: 'invalid_options',
+      claim: 'timeoutMs',
+    });
+  }
+  client.defineCommand('tesseraRtCreate', { numberOfKeys: 2, lua: CREATE });
+  client.defineCommand('tesseraRtRotate', { numberOfKeys: 1, lua: ROTATE });
+  client.defineCommand('tesseraRtRevoke', { numberOfKeys: 1, lua: REVOKE });
+  client.defineCommand('tesseraRtRevokeAll', { numberOfKeys: 1, lua: REVOKE_ALL });
+  client.defineCommand('tesseraRtList', { numberOfKeys: 1, lua: LIST });
+  const redis = client as unknown as ScriptClient;
+
+  // Every key of one owner carries the owner's tag in braces: one hash slot per user.
+  const sessionPrefix = (tag: string) => `${prefix}:{${tag}}:s:`;
+  const sessionKey = (sessionId: string) => sessionPrefix(tagOfSession(sessionId)) + sessionId;
+  const ownerKey = (sub: string) => `${prefix}:{${ownerTag(sub)}}:u:${userDigest(sub)}`;
+
+  function timed<T>(operation: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('redis operation timed out')), timeoutMs);
+    });
+    return Promise.race([operation, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  return {
+    async create(record, maxSessions) {
+      const args: (string | number)[] = [
+        record.sessionId,
+        sessionPrefix(tagOfSession(record.sessionId)),
+        record.createdAt,
+        maxSessions,
+      ];
+      for (const [field, value] of recordToFields(record)) args.push(field, value);
+      return timed(redis.tesseraRtCreate(sessionKey(record.sessionId), ownerKey(record.sub), ...args));
+    },
+
+    async rotate(request): Promise<RotateOutcome> {
+      const args: (string | number)[] = [
+        request.generation,
+        request.nonceDigest,
+        request.now,
+        request.graceMs,
+        request.idleTtlMs,
+      ];
+      for (const [field, value] of metaFields(request.meta)) args.push(field, value);
+      const reply = await timed(redis.tesseraRtRotate(sessionKey(request.sessionId), ...args));
+      const status = reply[0];
+      if (status === 'unknown' || status === undefined) return { status: 'unknown' };
+      const record = fieldsToRecord(request.sessionId, reply.slice(2));
+      if (status === 'expired')
+        return { status, record, reason: reply[1] === 'absolute' ? 'absolute' : 'idle' };
+      if (status === 'rotated' || status === 'retry' || status === 'reused' || status === 'revoked')
+        return { status, record };
+      throw new Error('unexpected reply from the rotate script');
+    },
+
+    async revoke(sessionId, reason, now) {
+      return (await timed(redis.tesseraRtRevoke(sessionKey(sessionId), now, reason))) === 1;
+    },
+
+    async revokeAll(sub, except, reason, now) {
+      return timed(
+        redis.tesseraRtRevokeAll(ownerKey(sub), sessionPrefix(ownerTag(sub)), now, reason, ...except),
+      );
+    },
+
+    async list(sub, now) {
+      const reply = await timed(redis.tesseraRtList(ownerKey(sub), sessionPrefix(ownerTag(sub)), now));
+      const records: SessionRecord[] = [];
+      const width = RECORD_FIELDS.length + 1;
+      for (let n = 0; n + width <= reply.length; n += width)
+        records.push(fieldsToRecord(reply[n]!, reply.slice(n + 1, n + width)));
+      return records;
+    },
+  };
+}
+
+function metaFields(meta: SessionMeta | undefined): [string, string][] {
+  const fields: [string, string][] = [];
+  if (meta?.userAgent !== undefined) fields.push(['ua', meta.userAgent]);
+  if (meta?.ip !== undefined) fields.push(['ip', meta.ip]);
+  if (meta?.label !== undefined) fields.push(['lb', meta.label]);
+  return fields;
+}
+
+function recordToFields(record: SessionRecord): [string, string | number][] {
+  const fields: [string, string | number][] = [
+    ['s', record.sub],
+    ['g', record.generation],
+    ['n', record.nonceDigest],
+    ['k', record.secretId],
+    ['c', record.createdAt],
+    ['u', record.lastUsedAt],
+    ['r', record.rotatedAt],
+    ['a', record.absoluteExpiresAt],
+    ['i', record.idleExpiresAt],
+  ];
+  if (record.revokedAt !== undefined)
+    fields.push(['v', record.revokedAt], ['w', record.revokedReason ?? 'revoked']);
+  if (record.epoch !== undefined) fields.push(['e', record.epoch]);
+  return [...fields, ...metaFields(record.meta)];
+}
+
+/** Values in RECORD_FIELDS order ('' when missing) to a record. */
+function fieldsToRecord(sessionId: string, values: readonly string[]): SessionRecord {
+  const get = (field: (typeof RECORD_FIELDS)[number]) => values[RECORD_FIELDS.indexOf(field)] ?? '';
+  const optionalNumber = (field: (typeof RECORD_FIELDS)[number]) =>
+    get(field) === '' ? undefined : Number(get(field));
+  const meta: { userAgent?: string; ip?: string; label?: string } = {};
+  if (get('ua') !== '') meta.userAgent = get('ua');
+  if (get('ip') !== '') meta.ip = get('ip');
+  if (get('lb') !== '') meta.label = get('lb');
+  const revokedAt = optionalNumber('v');
+  const epoch = optionalNumber('e');
+  return {
+    sessionId,
+    sub: get('s'),
+    generation: Number(get('g')),
+    nonceDigest: get('n'),
+    secretId: get('k'),
+    createdAt: Number(get('c')),
+    lastUsedAt: Number(get('u')),
+    rotatedAt: Number(get('r')),
+    absoluteExpiresAt: Number(get('a')),
+    idleExpiresAt: Number(get('i')),
+    ...(revokedAt === undefined ? {} : { revokedAt, revokedReason: get('w') }),
+    ...(epoch === undefined ? {} : { epoch }),
+    meta,
+  };
+}

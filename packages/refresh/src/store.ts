@@ -1,0 +1,78 @@
+/**
+ * The store contract. A store keeps one record per session and runs each operation atomically; the
+ * rotation state machine lives in the store (a Lua script on Redis, a critical section in memory)
+ * because read-check-write must be one step.
+ *
+ * A store throws only for infrastructure failures (the service maps those to `ERR_UNAVAILABLE`),
+ * never for a business outcome, which it returns.
+ * @packageDocumentation
+ */
+
+/** Device metadata shown in session listings. */
+export interface SessionMeta {
+  readonly userAgent?: string;
+  readonly ip?: string;
+  readonly label?: string;
+}
+
+/** One session (token family) as the store keeps it. Holds nothing that turns back into a token. */
+export interface SessionRecord {
+  readonly sessionId: string;
+  readonly sub: string;
+  /** The current generation: the token of this generation is the live one. */
+  readonly generation: number;
+  /** SHA-256 of the session nonce. */
+  readonly nonceDigest: string;
+  readonly secretId: string;
+  /** Milliseconds since the epoch. */
+  readonly createdAt: number;
+  readonly lastUsedAt: number;
+  /** When the current generation was issued (start of the grace window of the previous one). */
+  readonly rotatedAt: number;
+  /** Fixed at creation, never extended. */
+  readonly absoluteExpiresAt: number;
+  /** Slides with each rotation, never past `absoluteExpiresAt`. */
+  readonly idleExpiresAt: number;
+  readonly revokedAt?: number;
+  readonly revokedReason?: string;
+  /** The user epoch the session was created under (see `@tessera/denylist`). */
+  readonly epoch?: number;
+  readonly meta: SessionMeta;
+}
+
+export interface RotateRequest {
+  readonly sessionId: string;
+  readonly generation: number;
+  readonly nonceDigest: string;
+  readonly now: number;
+  readonly graceMs: number;
+  readonly idleTtlMs: number;
+  /** New metadata to record with a rotation (fields present replace the stored ones). */
+  readonly meta?: SessionMeta;
+}
+
+/**
+ * The outcome of a rotation attempt (brief section 4):
+ * - `rotated`: the current generation was presented; the record now holds generation + 1;
+ * - `retry`: the previous generation within the grace window; the record is unchanged;
+ * - `reused`: an older generation, or the previous one after the window; the session is now revoked;
+ * - `expired`: idle or absolute lifetime over; `revoked`: revoked earlier; `unknown`: no such session
+ *   (or the nonce does not match).
+ */
+export type RotateOutcome =
+  | { readonly status: 'rotated' | 'retry' | 'reused' | 'revoked'; readonly record: SessionRecord }
+  | { readonly status: 'expired'; readonly record: SessionRecord; readonly reason: 'idle' | 'absolute' }
+  | { readonly status: 'unknown' };
+
+export interface RefreshStore {
+  /** Stores a new session and evicts (deletes) the owner's oldest sessions beyond `maxSessions`. Returns the evicted ids. */
+  create(record: SessionRecord, maxSessions: number): Promise<readonly string[]>;
+  /** Runs the rotation state machine atomically. */
+  rotate(request: RotateRequest): Promise<RotateOutcome>;
+  /** Marks a session revoked. False when there is no such live session. */
+  revoke(sessionId: string, reason: string, now: number): Promise<boolean>;
+  /** Revokes every live session of `sub` except those in `except`; returns the revoked ids. */
+  revokeAll(sub: string, except: readonly string[], reason: string, now: number): Promise<readonly string[]>;
+  /** The live sessions of `sub` (not revoked, not expired), oldest first: by creation time, then session id. */
+  list(sub: string, now: number): Promise<readonly SessionRecord[]>;
+}

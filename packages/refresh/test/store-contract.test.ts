@@ -1,0 +1,232 @@
+/**
+ * One contract, every store: the same behaviour on the memory store, a real redis-server and a real
+ * three-master Redis Cluster.
+ */
+import { isTesseraError } from '@tessera/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BACKENDS, type Backend, openBackend, service, testClock } from './support/backends.js';
+
+const SECOND = 1000;
+const DAY = 86_400 * SECOND;
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+    return 'resolved';
+  } catch (error) {
+    return isTesseraError(error) ? error.code : `foreign: ${String(error)}`;
+  }
+}
+
+describe.each(BACKENDS)('refresh-token store contract (%s)', (name) => {
+  let backend: Backend;
+  const time = testClock();
+  beforeAll(async () => {
+    backend = await openBackend(name, time.clock);
+  });
+  afterAll(async () => backend.close());
+  const refresh = () => service(backend.store, time.clock);
+
+  it('issue then rotate: each rotation returns the next generation and retires the previous token', async () => {
+    const tokens = refresh();
+    const issued = await tokens.issue({
+      sub: 'alice',
+      meta: { userAgent: 'UA/1', ip: '10.0.0.1', label: 'laptop' },
+      epoch: 3,
+    });
+    expect(issued.token).toMatch(/^rt1\.s1\./);
+    const first = await tokens.rotate(issued.token);
+    expect(first).toMatchObject({
+      sub: 'alice',
+      sessionId: issued.session.sessionId,
+      epoch: 3,
+      generation: 1,
+      retried: false,
+    });
+    const second = await tokens.rotate(first.token);
+    expect(second.generation).toBe(2);
+    expect(second.token).not.toBe(first.token);
+  });
+
+  it('the previous generation within the grace window gets the same successor again (retry)', async () => {
+    const tokens = refresh();
+    const { token } = await tokens.issue({ sub: 'bob' });
+    const next = await tokens.rotate(token);
+    time.now += 9 * SECOND;
+    const again = await tokens.rotate(token);
+    expect(again).toMatchObject({ token: next.token, generation: next.generation, retried: true });
+    // The chain never forked: the successor still rotates normally.
+    expect((await tokens.rotate(next.token)).generation).toBe(2);
+  });
+
+  it('the previous generation after the window is reuse: the whole session is revoked', async () => {
+    const tokens = refresh();
+    const { token, session } = await tokens.issue({ sub: 'carol' });
+    const next = await tokens.rotate(token);
+    time.now += 11 * SECOND;
+    expect(await codeOf(tokens.rotate(token))).toBe('ERR_REFRESH_REUSED');
+    expect(await codeOf(tokens.rotate(next.token))).toBe('ERR_SESSION_REVOKED');
+    expect((await tokens.list('carol')).map((s) => s.sessionId)).not.toContain(session.sessionId);
+  });
+
+  it('an older generation is reuse even within the window', async () => {
+    const tokens = refresh();
+    const { token } = await tokens.issue({ sub: 'dave' });
+    const one = await tokens.rotate(token);
+    const two = await tokens.rotate(one.token);
+    expect(await codeOf(tokens.rotate(token))).toBe('ERR_REFRESH_REUSED');
+    expect(await codeOf(tokens.rotate(two.token))).toBe('ERR_SESSION_REVOKED');
+  });
+
+  it('idle expiry slides with use; absolute expiry is fixed at creation and never extended', async () => {
+    const tokens = service(backend.store, time.clock, { idleTtl: 3600, absoluteTtl: 3 * 3600 });
+    const { token, session } = await tokens.issue({ sub: 'erin' });
+    let current = token;
+    for (let step = 0; step < 5; step++) {
+      time.now += 50 * 60 * SECOND; // within idle each time
+      if (time.now >= session.absoluteExpiresAt.getTime()) {
+        expect(await codeOf(tokens.rotate(current))).toBe('ERR_REFRESH_EXPIRED');
+        return;
+      }
+      const rotated = await tokens.rotate(current);
+      expect(rotated.session.absoluteExpiresAt.getTime()).toBe(session.absoluteExpiresAt.getTime());
+      expect(rotated.session.expiresAt.getTime()).toBeLessThanOrEqual(session.absoluteExpiresAt.getTime());
+      current = rotated.token;
+    }
+    throw new Error('absolute expiry never reached');
+  });
+
+  it('an idle session expires', async () => {
+    const tokens = service(backend.store, time.clock, { idleTtl: 3600, absoluteTtl: 7200 });
+    const { token } = await tokens.issue({ sub: 'frank' });
+    time.now += 3600 * SECOND;
+    const error = await tokens.rotate(token).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ERR_REFRESH_EXPIRED', reason: 'idle_timeout' });
+  });
+
+  it('revoke and revokeAll (with except) end sessions; list shows live ones with metadata, never a token', async () => {
+    const tokens = refresh();
+    const a = await tokens.issue({ sub: 'gina', meta: { userAgent: 'Phone', label: 'phone' } });
+    time.now += 1;
+    const b = await tokens.issue({ sub: 'gina', meta: { userAgent: 'Laptop' } });
+    time.now += 1;
+    const c = await tokens.issue({ sub: 'gina' });
+    const listed = await tokens.list('gina');
+    expect(listed.map((s) => s.sessionId)).toEqual([
+      a.session.sessionId,
+      b.session.sessionId,
+      c.session.sessionId,
+    ]);
+    expect(listed[0]).toMatchObject({ sub: 'gina', meta: { userAgent: 'Phone', label: 'phone' } });
+    expect(JSON.stringify(listed)).not.toContain(a.token.split('.')[4]);
+    expect(await tokens.revoke(a.session.sessionId, 'logout')).toBe(true);
+    expect(await tokens.revoke(a.session.sessionId, 'logout')).toBe(false);
+    expect(await codeOf(tokens.rotate(a.token))).toBe('ERR_SESSION_REVOKED');
+    expect(
+      await tokens.revokeAll('gina', { except: [c.session.sessionId], reason: 'logout-others' }),
+    ).toEqual([b.session.sessionId]);
+    expect(await codeOf(tokens.rotate(b.token))).toBe('ERR_SESSION_REVOKED');
+    expect((await tokens.rotate(c.token)).sub).toBe('gina');
+    expect((await tokens.list('gina')).map((s) => s.sessionId)).toEqual([c.session.sessionId]);
+  });
+
+  it('the per-user cap evicts the oldest session', async () => {
+    const tokens = service(backend.store, time.clock, { maxSessionsPerUser: 2 });
+    const first = await tokens.issue({ sub: 'hank' });
+    time.now += 1;
+    await tokens.issue({ sub: 'hank' });
+    time.now += 1;
+    const third = await tokens.issue({ sub: 'hank' });
+    expect(third.evicted).toEqual([first.session.sessionId]);
+    expect(await codeOf(tokens.rotate(first.token))).toBe('ERR_REFRESH_INVALID');
+    expect(await tokens.list('hank')).toHaveLength(2);
+  });
+
+  it('rotation records new device metadata', async () => {
+    const tokens = refresh();
+    const { token } = await tokens.issue({ sub: 'ivy', meta: { userAgent: 'Old', ip: '1.1.1.1' } });
+    const rotated = await tokens.rotate(token, { meta: { userAgent: 'New' } });
+    expect(rotated.session.meta).toEqual({ userAgent: 'New', ip: '1.1.1.1' });
+  });
+
+  it('forged tokens naming a real session are rejected and the session lives', async () => {
+    const tokens = refresh();
+    const { token } = await tokens.issue({ sub: 'judy' });
+    const [v, kid, sid, gen, nonce, mac] = token.split('.') as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
+    const flip = (s: string) => (s[0] === 'A' ? 'B' : 'A') + s.slice(1);
+    const forgeries = [
+      [v, kid, sid, gen, nonce, flip(mac)],
+      [v, kid, sid, '1', nonce, mac],
+      [v, kid, sid, gen, flip(nonce), mac],
+      [v, 'other', sid, gen, nonce, mac],
+      ['rt2', kid, sid, gen, nonce, mac],
+    ].map((parts) => parts.join('.'));
+    forgeries.push(`${token}.x`, token.slice(0, -1), '', 'null', 'x'.repeat(10_000));
+    for (const forged of forgeries) expect(await codeOf(tokens.rotate(forged))).toBe('ERR_REFRESH_INVALID');
+    // The session was never touched: the genuine token still rotates (a reuse mark would make this fail).
+    expect((await tokens.rotate(token)).generation).toBe(1);
+  });
+
+  it('a token made with another service secret is rejected (and so is an unknown session id)', async () => {
+    const tokens = refresh();
+    const { token } = await tokens.issue({ sub: 'kim' });
+    const other = service(backend.store, time.clock, {
+      secrets: [{ id: 's1', secret: Buffer.alloc(32, 7).fill(9, 16) }],
+    });
+    expect(await codeOf(other.rotate(token))).toBe('ERR_REFRESH_INVALID');
+    expect((await tokens.rotate(token)).generation).toBe(1);
+  });
+
+  it('secrets rotate: new sessions use the newest; sessions of the older secret keep working', async () => {
+    const old = refresh();
+    const { token } = await old.issue({ sub: 'lee' });
+    const rotated = service(backend.store, time.clock, {
+      secrets: [
+        { id: 's2', secret: Buffer.from('b'.repeat(16) + 'c'.repeat(16)) },
+        { id: 's1', secret: (await import('./support/backends.js')).SECRET },
+      ],
+    });
+    expect((await rotated.issue({ sub: 'lee' })).token).toMatch(/^rt1\.s2\./);
+    const next = await rotated.rotate(token);
+    expect(next.token).toMatch(/^rt1\.s1\./);
+  });
+
+  it('the store holds no token: no MAC, no nonce, no whole token in a dump', async () => {
+    const tokens = refresh();
+    const issued = await tokens.issue({ sub: 'mia', meta: { userAgent: 'x'.repeat(120) } });
+    const rotated = await tokens.rotate(issued.token);
+    const dump = await backend.dump();
+    expect(dump).toContain(issued.session.sessionId); // the dump really holds the session
+    for (const token of [issued.token, rotated.token]) {
+      const parts = token.split('.');
+      expect(dump).not.toContain(token);
+      expect(dump).not.toContain(parts[4]); // nonce
+      expect(dump).not.toContain(parts[5]); // mac
+    }
+  });
+
+  it('hostile subjects: separators, braces, newlines, unicode and 10 kB strings', async () => {
+    const tokens = refresh();
+    for (const sub of ['a:b', '{x}', '*', 'line\nbreak', 'ユーザー', '💥', 'x'.repeat(10_000), '}{', ' ']) {
+      const { token } = await tokens.issue({ sub });
+      expect((await tokens.rotate(token)).sub).toBe(sub);
+      expect((await tokens.list(sub)).map((s) => s.sub)).toEqual([sub]);
+      expect(await tokens.revokeAll(sub)).toHaveLength(1);
+    }
+  });
+
+  it('refuses bad input with typed errors', async () => {
+    const tokens = refresh();
+    expect(await codeOf(tokens.issue({ sub: '' }))).toBe('ERR_TOKEN_CLAIMS');
+    expect(await codeOf(tokens.issue({ sub: 'x', epoch: -1 }))).toBe('ERR_TOKEN_CLAIMS');
+    expect(await codeOf(tokens.rotate(undefined as unknown as string))).toBe('ERR_REFRESH_INVALID');
+    expect(await tokens.revoke('not-a-session')).toBe(false);
+  });
+});

@@ -1,0 +1,173 @@
+/**
+ * Real Redis for tests: `redis-server` processes on free loopback ports (standalone, or a
+ * three-master Cluster made with `redis-cli --cluster create`), started by the test setup and stopped
+ * after. No mocks: the tests that claim Redis behaviour run against these.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Sends PING over a raw socket; resolves true on +PONG. */
+function ping(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(500, () => done(false));
+    socket.once('error', () => done(false));
+    socket.connect(port, '127.0.0.1', () => socket.write('PING\r\n'));
+    socket.once('data', (data) => done(data.toString().startsWith('+PONG')));
+  });
+}
+
+async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** One redis-server process that can be stopped and started again on the same port. */
+export class RedisServer {
+  readonly port: number;
+  readonly dir: string;
+  readonly #args: readonly string[];
+  #process: ChildProcess | undefined;
+
+  private constructor(port: number, dir: string, args: readonly string[]) {
+    this.port = port;
+    this.dir = dir;
+    this.#args = args;
+  }
+
+  /** Starts a server; `extra` are further redis-server arguments. Persistence is off unless asked. */
+  static async start(extra: readonly string[] = []): Promise<RedisServer> {
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-redis-'));
+    const server = new RedisServer(port, dir, ['--save', '', '--appendonly', 'no', ...extra]);
+    await server.resume();
+    return server;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** (Re)starts the process on the same port and directory. */
+  async resume(): Promise<void> {
+    if (this.#process) return;
+    const child = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        this.dir,
+        '--daemonize',
+        'no',
+        ...this.#args,
+      ],
+      { stdio: 'ignore' },
+    );
+    this.#process = child;
+    child.once('exit', () => {
+      if (this.#process === child) this.#process = undefined;
+    });
+    await waitFor(() => ping(this.port), `redis-server on port ${this.port}`);
+  }
+
+  /** Stops the process (SIGKILL: a crash, nothing flushed unless persistence is on and synced). */
+  async stop(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = this.#process;
+    if (!child) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill(signal);
+    await exited;
+    this.#process = undefined;
+    await waitFor(async () => !(await ping(this.port)), `port ${this.port} to close`);
+  }
+
+  async cli(...args: string[]): Promise<string> {
+    const { stdout } = await run('redis-cli', ['-p', String(this.port), ...args]);
+    return stdout.trim();
+  }
+
+  async close(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** A Redis Cluster of `masters` redis-server processes (no replicas) on loopback. */
+export class RedisCluster {
+  readonly nodes: readonly RedisServer[];
+
+  private constructor(nodes: readonly RedisServer[]) {
+    this.nodes = nodes;
+  }
+
+  static async start(masters = 3): Promise<RedisCluster> {
+    const nodes = await Promise.all(
+      Array.from({ length: masters }, () =>
+        RedisServer.start([
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          'nodes.conf',
+          '--cluster-node-timeout',
+          '2000',
+        ]),
+      ),
+    );
+    await run('redis-cli', [
+      '--cluster',
+      'create',
+      ...nodes.map((n) => `127.0.0.1:${n.port}`),
+      '--cluster-replicas',
+      '0',
+      '--cluster-yes',
+    ]);
+    await waitFor(async () => {
+      const states = await Promise.all(nodes.map((n) => n.cli('cluster', 'info')));
+      return states.every((info) => info.includes('cluster_state:ok'));
+    }, 'the cluster to be ready');
+    return new RedisCluster(nodes);
+  }
+
+  get startupNodes(): { host: string; port: number }[] {
+    return this.nodes.map((n) => ({ host: '127.0.0.1', port: n.port }));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.nodes.map((n) => n.close()));
+  }
+}
+
+/** What the global setup provides to tests. */
+export interface RedisTopology {
+  readonly standalone: { readonly port: number };
+  readonly cluster: { readonly ports: readonly number[] };
+}
