@@ -69,6 +69,18 @@ describe.each(BACKENDS)('refresh-token store contract (%s)', (name) => {
     expect((await tokens.list('carol')).map((s) => s.sessionId)).not.toContain(session.sessionId);
   });
 
+  it('the grace window ends exactly at rotation time + reuseGrace', async () => {
+    const tokens = refresh();
+    const a = await tokens.issue({ sub: 'grace-edge-a' });
+    await tokens.rotate(a.token);
+    time.now += 10 * SECOND - 1;
+    expect((await tokens.rotate(a.token)).retried).toBe(true);
+    const b = await tokens.issue({ sub: 'grace-edge-b' });
+    await tokens.rotate(b.token);
+    time.now += 10 * SECOND;
+    expect(await codeOf(tokens.rotate(b.token))).toBe('ERR_REFRESH_REUSED');
+  });
+
   it('an older generation is reuse even within the window', async () => {
     const tokens = refresh();
     const { token } = await tokens.issue({ sub: 'dave' });
