@@ -1,0 +1,95 @@
+import { randomBytes } from 'node:crypto';
+import { isTesseraError } from '@tessera/core';
+import * as refresh from '@tessera/refresh';
+import * as redisEntry from '@tessera/refresh/redis';
+import { describe, expect, it } from 'vitest';
+
+const { createMemoryStore, createRefreshTokens } = refresh;
+const store = createMemoryStore();
+const secrets = [{ id: 's1', secret: randomBytes(32) }];
+
+function configError(options: unknown): string {
+  try {
+    createRefreshTokens(options as refresh.RefreshTokensOptions);
+  } catch (error) {
+    expect(isTesseraError(error, 'ERR_CONFIG')).toBe(true);
+    return (error as Error).message;
+  }
+  throw new Error('expected ERR_CONFIG');
+}
+
+describe('createRefreshTokens options (ERR_CONFIG)', () => {
+  it('accepts defaults', () => {
+    expect(() => createRefreshTokens({ store, secrets })).not.toThrow();
+  });
+
+  it.each([
+    ['no store', { secrets }],
+    ['a store missing methods', { store: { rotate() {} }, secrets }],
+    ['no secrets', { store, secrets: [] }],
+    ['a secret shorter than 32 bytes', { store, secrets: [{ id: 's1', secret: randomBytes(31) }] }],
+    ['a short string secret', { store, secrets: [{ id: 's1', secret: 'too short' }] }],
+    ['a secret id with dots', { store, secrets: [{ id: 'a.b', secret: randomBytes(32) }] }],
+    ['duplicate secret ids', { store, secrets: [secrets[0], secrets[0]] }],
+    ['grace over 60 s', { store, secrets, reuseGrace: 61 }],
+    ['idle longer than absolute', { store, secrets, idleTtl: 7200, absoluteTtl: 3600 }],
+    ['fractional TTL', { store, secrets, idleTtl: 10.5 }],
+    ['zero session cap', { store, secrets, maxSessionsPerUser: 0 }],
+    ['unknown option', { store, secrets, rotateOnRead: true }],
+  ])('rejects %s', (_name, options) => {
+    configError(options);
+  });
+
+  it('never quotes a secret in its message', () => {
+    const secret = 'short-but-secret';
+    expect(configError({ store, secrets: [{ id: 's1', secret }] })).not.toContain(secret);
+  });
+
+  it('createRedisStore refuses a non-client and a hostile prefix', () => {
+    expect(() => redisEntry.createRedisStore({ client: {} as never })).toThrowError(
+      expect.objectContaining({ code: 'ERR_CONFIG' }),
+    );
+  });
+});
+
+describe('@tessera/refresh public surface', () => {
+  it('exports exactly these names', () => {
+    expect(Object.keys(refresh).sort()).toEqual(['createMemoryStore', 'createRefreshTokens']);
+    expect(Object.keys(redisEntry).sort()).toEqual(['createRedisStore']);
+  });
+});
+
+describe('errors never carry the refresh token', () => {
+  it('for every rejection kind', async () => {
+    let now = Date.UTC(2026, 10, 21);
+    const tokens = createRefreshTokens({
+      store: createMemoryStore(),
+      secrets,
+      clock: () => now,
+      idleTtl: 60,
+      absoluteTtl: 120,
+    });
+    const { token } = await tokens.issue({ sub: 'u' });
+    const { token: next } = await tokens.rotate(token);
+    now += 11_000;
+    const failures = [tokens.rotate(`${token}x`), tokens.rotate(token), tokens.rotate(next)];
+    const { token: other } = await tokens.issue({ sub: 'v' });
+    now += 200_000;
+    failures.push(tokens.rotate(other));
+    for (const failure of failures) {
+      const error = (await failure.catch((e: unknown) => e)) as Error & Record<string, unknown>;
+      expect(isTesseraError(error)).toBe(true);
+      const rendered = [
+        error.message,
+        String(error),
+        error.stack,
+        JSON.stringify(error),
+        ...Object.values(error).map(String),
+      ].join('\n');
+      for (const t of [token, next, other]) {
+        for (const part of t.split('.').filter((p) => p.length >= 20 && !/^[A-Za-z0-9_-]{33}$/.test(p)))
+          expect(rendered).not.toContain(part);
+      }
+    }
+  });
+});
