@@ -27,7 +27,15 @@ export default defineConfig({
           globalSetup: usesRedis.includes(name) ? ['../../test/support/redis-global-setup.ts'] : [],
         },
       })),
-      { extends: true as const, test: { name: 'docs', root: './docs', include: ['test/**/*.test.ts'] } },
+      {
+        extends: true as const,
+        test: {
+          name: 'docs',
+          root: './docs',
+          include: ['test/**/*.test.ts'],
+          globalSetup: ['../test/support/redis-global-setup.ts'],
+        },
+      },
     ],
     reporters: ['default', 'json'],
     outputFile: { json: '.vitest-results.json' },

@@ -3,12 +3,14 @@
  * docs/benchmarks.md with the machine, the versions and the command. Targets are read from ratios of
  * the same run, never from absolute figures (they drift between runs on shared machines).
  *
- * Options: `--quick` (fewer, shorter rounds), `--only access-tokens`.
+ * Options: `--quick` (fewer, shorter rounds), `--only access-tokens|refresh`.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { benchAccessTokens } from './access-tokens.js';
 import { machine, renderSection, type Section } from './lib/report.js';
+import { benchRefreshTokens } from './refresh-tokens.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -26,11 +28,26 @@ function version(name: string): string {
   }
 }
 
+function redisVersion(): string {
+  try {
+    return /v=([\d.]+)/.exec(execFileSync('redis-server', ['--version']).toString())?.[1] ?? 'unknown';
+  } catch {
+    return 'not installed';
+  }
+}
+
 const sections: Section[] = [];
 const started = new Date();
 if (!only || only === 'access-tokens') {
   process.stderr.write('access tokens...\n');
   sections.push(...(await benchAccessTokens({ rounds, durationMs })).sections);
+}
+
+if (!only || only === 'refresh') {
+  process.stderr.write('refresh tokens...\n');
+  sections.push(
+    ...(await benchRefreshTokens({ durationMs: quick ? 500 : 2000, rounds: quick ? 1 : 3 })).sections,
+  );
 }
 
 const body = sections.map(renderSection).join('\n\n');
@@ -45,7 +62,7 @@ const header = [
   `- date: ${started.toISOString()}`,
   `- machine: ${machine()}`,
   `- command: \`pnpm bench${args.length ? ` ${args.join(' ')}` : ''}\` (${rounds} interleaved rounds of ${durationMs} ms per candidate, median)`,
-  `- versions: @tessera/core ${version('@tessera/core')}, fast-jwt ${version('fast-jwt')}, jsonwebtoken ${version('jsonwebtoken')}, jose ${version('jose')}`,
+  `- versions: @tessera/core ${version('@tessera/core')}, @tessera/refresh ${version('@tessera/refresh')}, ioredis ${version('ioredis')}, redis-server ${redisVersion()}, fast-jwt ${version('fast-jwt')}, jsonwebtoken ${version('jsonwebtoken')}, jose ${version('jose')}`,
   '',
 ].join('\n');
 if (!only) writeFileSync(new URL('../docs/benchmarks.md', import.meta.url), `${header}\n${body}\n`);

@@ -1,11 +1,16 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { docsDir, exampleBlocks, markdownFiles } from './markdown.js';
 
 const examples = readdirSync(join(docsDir, 'examples')).filter((name) => name.endsWith('.ts'));
 
 describe('docs examples', () => {
+  beforeAll(() => {
+    // Examples that need Redis run against the suite's own redis-server.
+    process.env['TESSERA_EXAMPLE_REDIS_URL'] = `redis://127.0.0.1:${inject('redis').standalone.port}`;
+  });
+
   it.each(examples)('examples/%s runs to completion (its assertions hold)', async (name) => {
     await expect(import(join(docsDir, 'examples', name))).resolves.toBeDefined();
   });
