@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, type Backend, openBackend, service, testClock } from './support/backends.js';
 
 const SECOND = 1000;
-const DAY = 86_400 * SECOND;
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
   try {
