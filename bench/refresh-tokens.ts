@@ -104,12 +104,11 @@ export async function benchRefreshTokens(
     let sessionBytes = 0;
     let indexBytes = 0;
     for (const { session } of issued) {
-      const keys = await client.keys(`bench:*${session.sessionId}`);
+      const keys = await client.keys(`bench:s:*${session.sessionId.slice(11)}`);
       sessionBytes += Number(await client.memory('USAGE', keys[0]!));
     }
-    for (const key of await client.keys('bench:{*}:u:*'))
-      indexBytes += Number(await client.memory('USAGE', key));
-    const ownerKeys = (await client.keys('bench:{*}:u:*')).length;
+    for (const key of await client.keys('bench:u:*')) indexBytes += Number(await client.memory('USAGE', key));
+    const ownerKeys = (await client.keys('bench:u:*')).length;
     client.disconnect();
     const perSession = sessionBytes / issued.length;
     const perIndex = indexBytes / ownerKeys;
@@ -139,7 +138,7 @@ export async function benchRefreshTokens(
           title: 'Refresh tokens: Redis memory per session (MEMORY USAGE, 120-byte user agent)',
           header: ['key', 'bytes'],
           rows: [
-            ['session hash', perSession.toFixed(0)],
+            ['session key (one MessagePack string)', perSession.toFixed(0)],
             ['owner index (one per user; one session each here)', perIndex.toFixed(0)],
             ['total for a user with one session', (perSession + perIndex).toFixed(0)],
           ],

@@ -61,10 +61,14 @@ export function createRedisStore(options: RedisStoreOptions): RefreshStore {
   client.defineCommand('tesseraRtList', { numberOfKeys: 1, lua: LIST });
   const redis = client as unknown as ScriptClient;
 
-  // Every key of one owner carries the owner's tag in braces: one hash slot per user.
-  const sessionPrefix = (tag: string) => `${prefix}:{${tag}}:s:`;
-  const sessionKey = (sessionId: string) => sessionPrefix(tagOfSession(sessionId)) + sessionId;
-  const ownerKey = (sub: string) => `${prefix}:{${ownerTag(sub)}}:u:${userDigest(sub)}`;
+  // Every key of one owner carries the owner's tag in braces: one hash slot per user. A session id
+  // starts with that tag, so the key is `<prefix>:s:{<tag>}<rest of the id>` (the tag is not repeated).
+  const sessionPrefix = (tag: string) => `${prefix}:s:{${tag}}`;
+  const sessionKey = (sessionId: string) => sessionPrefix(tagOfSession(sessionId)) + sessionId.slice(11);
+  const ownerKey = (sub: string) => {
+    const digest = userDigest(sub);
+    return `${prefix}:u:{${ownerTag(sub)}}${digest.slice(11)}`;
+  };
 
   function timed<T>(operation: Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;

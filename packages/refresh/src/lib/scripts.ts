@@ -3,21 +3,14 @@
  * the owner's hash tag `{tag}`, so each script runs on Redis Cluster. Replies are integers, strings
  * and flat arrays only, so RESP2 and RESP3 clients parse them alike.
  *
- * Session hash fields: s sub, g generation, n nonce digest, k secret id, c created, u last used,
- * r rotated, a absolute expiry, i idle expiry, v revoked at, w revoked reason, e epoch, ua user agent,
- * ip, lb label. Times are integer milliseconds from the caller's clock.
+ * A session is one string key holding a MessagePack map (Redis's built-in cmsgpack), which keeps a
+ * session with a 120-byte user agent under 400 bytes (a hash with a value over 64 bytes would leave
+ * the compact listpack encoding). Stored fields: s sub, g generation, n nonce digest, k secret id,
+ * c created (ms); as offsets from c in ms: u last used, r rotated, a absolute expiry, i idle expiry,
+ * v revoked at; w revoked reason, e epoch, y user agent, p ip, l label.
  */
 
-/** Shared helpers, prepended to scripts that need them. */
-const LIVE = `
-local function live(key, now)
-  local f = redis.call('HMGET', key, 'v', 'a', 'i')
-  if f[2] == false then return false end
-  return f[1] == false and now < tonumber(f[2]) and now < tonumber(f[3])
-end
-`;
-
-/** The fields every reply about one session carries, in this order. */
+/** The fields of a session in replies, in this order (absolute times in ms). */
 export const RECORD_FIELDS = [
   's',
   'g',
@@ -36,39 +29,72 @@ export const RECORD_FIELDS = [
   'lb',
 ] as const;
 
+/** Shared helpers: load and store a session, render it as a reply, tell whether it is live. */
+const HELPERS = `
+local OFFSETS = {'u', 'r', 'a', 'i', 'v'}
+local META = {ua = 'y', ip = 'p', lb = 'l'}
+local function load(key)
+  local raw = redis.call('GET', key)
+  if not raw then return nil end
+  local t = cmsgpack.unpack(raw)
+  for _, f in ipairs(OFFSETS) do if t[f] then t[f] = t[f] + t.c end end
+  return t
+end
+local function save(key, t)
+  local stored = {}
+  for f, value in pairs(t) do stored[f] = value end
+  for _, f in ipairs(OFFSETS) do if t[f] then stored[f] = t[f] - t.c end end
+  redis.call('SET', key, cmsgpack.pack(stored), 'KEEPTTL')
+end
+local function text(value)
+  if value == nil then return '' end
+  if type(value) == 'number' then return string.format('%.0f', value) end
+  return value
+end
+local function render(t, out)
+  for _, f in ipairs({'s', 'g', 'n', 'k', 'c', 'u', 'r', 'a', 'i', 'v', 'w', 'e', 'y', 'p', 'l'}) do out[#out + 1] = text(t[f]) end
+  return out
+end
+local function live(t, now)
+  return t ~= nil and t.v == nil and now < t.a and now < t.i
+end
+`;
+
 export const CREATE = `
 -- create: store a new session; drop the owner's dead sessions; evict the oldest live ones past the cap.
--- KEYS[1]  session hash          KEYS[2]  owner index (zset: session id -> created ms)
--- ARGV[1]  session id            ARGV[2]  key prefix for sessions of this owner (ends with ':s:')
+-- KEYS[1]  session key           KEYS[2]  owner index (zset: session id -> created ms)
+-- ARGV[1]  session id            ARGV[2]  key prefix of this owner's sessions (session key = prefix .. id suffix)
 -- ARGV[3]  now (ms)              ARGV[4]  max live sessions
--- ARGV[5..] field, value pairs of the new record (see RECORD_FIELDS)
+-- ARGV[5..] field, value pairs of the new record: s g n k c u r a i [e] [ua ip lb]
 -- Returns: flat array of the evicted session ids
-${LIVE}
+${HELPERS}
 local now = tonumber(ARGV[3])
-local fields = {}
-for n = 5, #ARGV do fields[#fields + 1] = ARGV[n] end
-redis.call('HSET', KEYS[1], unpack(fields))
+local t = {}
+for n = 5, #ARGV, 2 do
+  local f, value = ARGV[n], ARGV[n + 1]
+  if f == 'g' or f == 'c' or f == 'u' or f == 'r' or f == 'a' or f == 'i' or f == 'e' then value = tonumber(value) end
+  t[META[f] or f] = value
+end
 -- Keys expire when the absolute lifetime ends. TTLs are relative to the caller's clock, so a skew
 -- between the caller's clock and Redis's own cannot expire a session early.
-local ttl = tonumber(redis.call('HGET', KEYS[1], 'a')) - now
-redis.call('PEXPIRE', KEYS[1], ttl)
+local ttl = t.a - now
+redis.call('SET', KEYS[1], 'x', 'PX', ttl)
+save(KEYS[1], t)
 redis.call('ZADD', KEYS[2], now, ARGV[1])
 if redis.call('PTTL', KEYS[2]) < ttl then redis.call('PEXPIRE', KEYS[2], ttl) end
-local ids = redis.call('ZRANGE', KEYS[2], 0, -1)
+local function keyOf(id) return ARGV[2] .. string.sub(id, 12) end
 local alive = {}
-for _, id in ipairs(ids) do
-  local key = ARGV[2] .. id
-  if id == ARGV[1] or live(key, now) then
+for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+  if id == ARGV[1] or live(load(keyOf(id)), now) then
     alive[#alive + 1] = id
   else
-    redis.call('DEL', key)
+    redis.call('DEL', keyOf(id))
     redis.call('ZREM', KEYS[2], id)
   end
 end
 local evicted = {}
-local excess = #alive - tonumber(ARGV[4])
-for n = 1, excess do
-  redis.call('DEL', ARGV[2] .. alive[n])
+for n = 1, #alive - tonumber(ARGV[4]) do
+  redis.call('DEL', keyOf(alive[n]))
   redis.call('ZREM', KEYS[2], alive[n])
   evicted[#evicted + 1] = alive[n]
 end
@@ -77,68 +103,68 @@ return evicted
 
 export const ROTATE = `
 -- rotate: the rotation state machine (brief section 4), atomically.
--- KEYS[1]  session hash
+-- KEYS[1]  session key
 -- ARGV[1]  presented generation   ARGV[2]  nonce digest   ARGV[3]  now (ms)
 -- ARGV[4]  grace (ms)             ARGV[5]  idle ttl (ms)
 -- ARGV[6..] field, value pairs of new metadata (ua, ip, lb) to record on rotation
 -- Returns: {'unknown'} or {status, expiredReason, <RECORD_FIELDS values>} with status one of
 --          rotated | retry | reused | revoked | expired; missing fields are ''
-local f = redis.call('HMGET', KEYS[1], 's', 'g', 'n', 'k', 'c', 'u', 'r', 'a', 'i', 'v', 'w', 'e', 'ua', 'ip', 'lb')
-if f[1] == false or f[3] ~= ARGV[2] then return {'unknown'} end
-local function reply(status, reason)
-  local out = {status, reason}
-  for n = 1, 15 do out[#out + 1] = f[n] or '' end
-  return out
-end
-if f[10] then return reply('revoked', '') end
+${HELPERS}
+local t = load(KEYS[1])
+if t == nil or t.n ~= ARGV[2] then return {'unknown'} end
+if t.v then return render(t, {'revoked', ''}) end
 local now = tonumber(ARGV[3])
-local generation = tonumber(f[2])
 local presented = tonumber(ARGV[1])
-local absolute = tonumber(f[8])
-if now >= absolute then return reply('expired', 'absolute') end
-if now >= tonumber(f[9]) then return reply('expired', 'idle') end
-if presented == generation then
-  local idle = math.min(now + tonumber(ARGV[5]), absolute)
-  redis.call('HSET', KEYS[1], 'g', generation + 1, 'u', now, 'r', now, 'i', idle)
-  f[2] = tostring(generation + 1); f[6] = ARGV[3]; f[7] = ARGV[3]; f[9] = tostring(idle)
-  for n = 6, #ARGV, 2 do
-    redis.call('HSET', KEYS[1], ARGV[n], ARGV[n + 1])
-    if ARGV[n] == 'ua' then f[13] = ARGV[n + 1] elseif ARGV[n] == 'ip' then f[14] = ARGV[n + 1] else f[15] = ARGV[n + 1] end
-  end
-  return reply('rotated', '')
+if now >= t.a then return render(t, {'expired', 'absolute'}) end
+if now >= t.i then return render(t, {'expired', 'idle'}) end
+if presented == t.g then
+  t.g = t.g + 1
+  t.u = now
+  t.r = now
+  t.i = math.min(now + tonumber(ARGV[5]), t.a)
+  for n = 6, #ARGV, 2 do t[META[ARGV[n]]] = ARGV[n + 1] end
+  save(KEYS[1], t)
+  return render(t, {'rotated', ''})
 end
-if presented == generation - 1 and now < tonumber(f[7]) + tonumber(ARGV[4]) then return reply('retry', '') end
-redis.call('HSET', KEYS[1], 'v', now, 'w', 'reuse')
-f[10] = ARGV[3]; f[11] = 'reuse'
-return reply('reused', '')
+if presented == t.g - 1 and now < t.r + tonumber(ARGV[4]) then return render(t, {'retry', ''}) end
+t.v = now
+t.w = 'reuse'
+save(KEYS[1], t)
+return render(t, {'reused', ''})
 `;
 
 export const REVOKE = `
 -- revoke: mark one live session revoked.
--- KEYS[1]  session hash
+-- KEYS[1]  session key
 -- ARGV[1]  now (ms)   ARGV[2]  reason
 -- Returns: 1 when revoked, 0 when there was no such live session
-${LIVE}
-if not live(KEYS[1], tonumber(ARGV[1])) then return 0 end
-redis.call('HSET', KEYS[1], 'v', ARGV[1], 'w', ARGV[2])
+${HELPERS}
+local t = load(KEYS[1])
+if not live(t, tonumber(ARGV[1])) then return 0 end
+t.v = tonumber(ARGV[1])
+t.w = ARGV[2]
+save(KEYS[1], t)
 return 1
 `;
 
 export const REVOKE_ALL = `
 -- revokeAll: mark every live session of one owner revoked, but the excepted ones.
 -- KEYS[1]  owner index (zset)
--- ARGV[1]  key prefix for sessions of this owner   ARGV[2]  now (ms)   ARGV[3]  reason
+-- ARGV[1]  key prefix of this owner's sessions   ARGV[2]  now (ms)   ARGV[3]  reason
 -- ARGV[4..] session ids to keep
 -- Returns: flat array of the revoked session ids
-${LIVE}
+${HELPERS}
 local now = tonumber(ARGV[2])
 local keep = {}
 for n = 4, #ARGV do keep[ARGV[n]] = true end
 local revoked = {}
 for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  local key = ARGV[1] .. id
-  if not keep[id] and live(key, now) then
-    redis.call('HSET', key, 'v', ARGV[2], 'w', ARGV[3])
+  local key = ARGV[1] .. string.sub(id, 12)
+  local t = load(key)
+  if not keep[id] and live(t, now) then
+    t.v = now
+    t.w = ARGV[3]
+    save(key, t)
     revoked[#revoked + 1] = id
   end
 end
@@ -148,17 +174,16 @@ return revoked
 export const LIST = `
 -- list: the live sessions of one owner, oldest first (creation time, then session id).
 -- KEYS[1]  owner index (zset)
--- ARGV[1]  key prefix for sessions of this owner   ARGV[2]  now (ms)
+-- ARGV[1]  key prefix of this owner's sessions   ARGV[2]  now (ms)
 -- Returns: flat array, 16 strings per session: id, then the RECORD_FIELDS values ('' when missing)
-${LIVE}
+${HELPERS}
 local now = tonumber(ARGV[2])
 local out = {}
 for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  local key = ARGV[1] .. id
-  if live(key, now) then
-    local f = redis.call('HMGET', key, 's', 'g', 'n', 'k', 'c', 'u', 'r', 'a', 'i', 'v', 'w', 'e', 'ua', 'ip', 'lb')
+  local t = load(ARGV[1] .. string.sub(id, 12))
+  if live(t, now) then
     out[#out + 1] = id
-    for n = 1, 15 do out[#out + 1] = f[n] or '' end
+    render(t, out)
   end
 end
 return out
