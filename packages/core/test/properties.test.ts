@@ -1,7 +1,7 @@
 import { type AccessTokenClaims, createAccessTokens, isTesseraError, type JsonValue } from '@tessera/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ALGORITHMS, AUDIENCE, fixedClock, ISSUER, keyFor } from './helpers.js';
+import { ALGORITHMS, AUDIENCE, fixedClock, ISSUER, setup } from './helpers.js';
 
 const REGISTERED = new Set([
   'iss',
@@ -53,14 +53,7 @@ const issueInput = fc.record(
 const viaJson = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
 
 describe.each(ALGORITHMS)('%s properties', async (alg) => {
-  const key = await keyFor(alg);
-  const time = fixedClock();
-  const tokens = createAccessTokens({
-    issuer: ISSUER,
-    audience: AUDIENCE,
-    keys: { sign: key },
-    clock: time.clock,
-  });
+  const { key, tokens } = await setup(alg);
 
   it('round trip: verify(issue(x)) returns the issued claims for arbitrary subjects, scopes and claims', async () => {
     await fc.assert(
