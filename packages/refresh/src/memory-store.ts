@@ -17,20 +17,23 @@ export interface MemoryStore extends RefreshStore {
   dump(): readonly SessionRecord[];
 }
 
-const SWEEP_EVERY = 256;
+/** Records examined per write by the incremental sweep. */
+const SWEEP_STEP = 4;
 
 /**
  * The embedded store for one process. Every operation's read-check-write runs with no `await` in
  * between, so it is atomic without locks. Records are kept until their absolute expiry (revoked ones
- * too, so a replay still answers "revoked"); sweeping runs every {@link SWEEP_EVERY} writes and drops
- * expired records, so memory stays bounded by the sessions alive in one absolute lifetime.
+ * too, so a replay still answers "revoked"). Each write also examines the next {@link SWEEP_STEP}
+ * records of a rolling cursor and drops those past their absolute expiry: constant work per write,
+ * and every record is visited once per `size / SWEEP_STEP` writes, so memory stays bounded by the
+ * sessions alive in one absolute lifetime (plus one sweep cycle).
  */
 export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   const clock = options.clock ?? Date.now;
   const sessions = new Map<string, SessionRecord>();
   /** Per subject, session ids in creation order (oldest first). */
   const bySubject = new Map<string, Set<string>>();
-  let writes = 0;
+  let cursor = sessions.keys();
 
   function remove(sessionId: string): void {
     const record = sessions.get(sessionId);
@@ -53,8 +56,18 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     return removed;
   }
 
+  /** Examines the next few records of the rolling cursor (deleting from a Map during iteration is safe). */
   function maybeSweep(): void {
-    if (++writes % SWEEP_EVERY === 0) sweep();
+    const now = clock();
+    for (let step = 0; step < SWEEP_STEP; step++) {
+      const next = cursor.next();
+      if (next.done) {
+        cursor = sessions.keys();
+        return;
+      }
+      const record = sessions.get(next.value);
+      if (record !== undefined && now >= record.absoluteExpiresAt) remove(next.value);
+    }
   }
 
   /** The owner's session ids, oldest first: by creation time, then by id (as a Redis sorted set orders them). */

@@ -49,6 +49,13 @@ describe('createRefreshTokens options (ERR_CONFIG)', () => {
     expect(() => redisEntry.createRedisStore({ client: {} as never })).toThrowError(
       expect.objectContaining({ code: 'ERR_CONFIG' }),
     );
+    const clientLike = { defineCommand() {} } as never;
+    for (const prefix of ['', 'a{b}', 'a b', 'x'.repeat(65), 'line\nbreak']) {
+      expect(() => redisEntry.createRedisStore({ client: clientLike, prefix })).toThrowError(
+        expect.objectContaining({ code: 'ERR_CONFIG', claim: 'prefix' }),
+      );
+    }
+    expect(() => redisEntry.createRedisStore({ client: clientLike, prefix: 'myapp:rt' })).not.toThrow();
   });
 });
 

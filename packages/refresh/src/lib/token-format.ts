@@ -107,8 +107,3 @@ export function newNonce(): string {
 export function nonceDigest(nonce: string): string {
   return createHash('sha256').update(nonce, 'latin1').digest().subarray(0, 16).toString('base64url');
 }
-
-/** A short, non-reversible fingerprint of a token for logs and events (never the token). */
-export function fingerprint(token: string): string {
-  return createHash('sha256').update(token).digest('base64url').slice(0, 12);
-}
