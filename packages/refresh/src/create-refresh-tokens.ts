@@ -9,7 +9,7 @@ import {
 } from '@tessera/core';
 import { resolveRefreshOptions } from './lib/options.js';
 import { formatToken, newNonce, newSessionId, nonceDigest, parseToken } from './lib/token-format.js';
-import type { RefreshStore, SessionMeta, SessionRecord } from './store.js';
+import type { RefreshStore, RotatedSession, SessionMeta, SessionRecord } from './store.js';
 
 /** Options of {@link createRefreshTokens}; validated once (`ERR_CONFIG`). Durations in seconds. */
 export interface RefreshTokensOptions {
@@ -62,7 +62,13 @@ export interface RotatedRefreshToken {
   readonly generation: number;
   /** True when this was the previous generation within the grace window: the same successor again. */
   readonly retried: boolean;
-  readonly session: SessionInfo;
+  /** The session's times after this rotation (device metadata: see `list`). */
+  readonly session: Omit<SessionInfo, 'meta'>;
+  /**
+   * The device metadata stored before this call, present only when `meta` was passed: compare it
+   * with the new one to spot a changed user agent or IP between rotations.
+   */
+  readonly previousMeta?: SessionMeta;
 }
 
 export interface RefreshTokens {
@@ -162,7 +168,7 @@ export function createRefreshTokens(options: RefreshTokensOptions): RefreshToken
         });
       case 'revoked':
         throw new SessionRevokedError('the session was revoked', {
-          reason: outcome.record.revokedReason ?? 'revoked',
+          reason: outcome.session.revokedReason ?? 'revoked',
           sessionId,
         });
       case 'expired':
@@ -177,17 +183,18 @@ export function createRefreshTokens(options: RefreshTokensOptions): RefreshToken
         });
       case 'rotated':
       case 'retry': {
-        const { record } = outcome;
+        const { session } = outcome;
         // The successor is a pure function of the token and the session's secret: a retry gets the same one.
         const secret = secrets.get(parsed.secretId)!;
         return {
-          token: formatToken(secret, sessionId, record.generation, parsed.nonce),
+          token: formatToken(secret, sessionId, session.generation, parsed.nonce),
           sessionId,
-          sub: record.sub,
-          epoch: record.epoch,
-          generation: record.generation,
+          sub: session.sub,
+          epoch: session.epoch,
+          generation: session.generation,
           retried: outcome.status === 'retry',
-          session: info(record),
+          session: times(sessionId, session),
+          ...(session.previousMeta === undefined ? {} : { previousMeta: session.previousMeta }),
         };
       }
     }
@@ -236,14 +243,17 @@ function cleanMeta(meta: SessionMeta | undefined): SessionMeta {
 }
 
 function info(record: SessionRecord): SessionInfo {
+  return { ...times(record.sessionId, record), meta: record.meta };
+}
+
+function times(sessionId: string, session: RotatedSession | SessionRecord): Omit<SessionInfo, 'meta'> {
   return {
-    sessionId: record.sessionId,
-    sub: record.sub,
-    createdAt: new Date(record.createdAt),
-    lastUsedAt: new Date(record.lastUsedAt),
-    expiresAt: new Date(Math.min(record.idleExpiresAt, record.absoluteExpiresAt)),
-    absoluteExpiresAt: new Date(record.absoluteExpiresAt),
-    meta: record.meta,
-    ...(record.epoch === undefined ? {} : { epoch: record.epoch }),
+    sessionId,
+    sub: session.sub,
+    createdAt: new Date(session.createdAt),
+    lastUsedAt: new Date(session.lastUsedAt),
+    expiresAt: new Date(Math.min(session.idleExpiresAt, session.absoluteExpiresAt)),
+    absoluteExpiresAt: new Date(session.absoluteExpiresAt),
+    ...(session.epoch === undefined ? {} : { epoch: session.epoch }),
   };
 }

@@ -12,4 +12,11 @@ export {
   type SessionInfo,
 } from './create-refresh-tokens.js';
 export { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from './memory-store.js';
-export type { RefreshStore, RotateOutcome, RotateRequest, SessionMeta, SessionRecord } from './store.js';
+export type {
+  RefreshStore,
+  RotatedSession,
+  RotateOutcome,
+  RotateRequest,
+  SessionMeta,
+  SessionRecord,
+} from './store.js';

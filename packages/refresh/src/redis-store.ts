@@ -1,8 +1,9 @@
 import { ConfigError } from '@tessera/core';
 import type { Cluster, Redis } from 'ioredis';
+import { createDeadlines } from './lib/deadline.js';
 import { CREATE, LIST, RECORD_FIELDS, REVOKE, REVOKE_ALL, ROTATE } from './lib/scripts.js';
 import { ownerTag, tagOfSession, userDigest } from './lib/token-format.js';
-import type { RefreshStore, RotateOutcome, SessionMeta, SessionRecord } from './store.js';
+import type { RefreshStore, RotatedSession, RotateOutcome, SessionMeta, SessionRecord } from './store.js';
 
 /** Options of {@link createRedisStore}. */
 export interface RedisStoreOptions {
@@ -20,10 +21,10 @@ export interface RedisStoreOptions {
 
 type ScriptClient = {
   tesseraRtCreate(k1: string, k2: string, ...args: (string | number)[]): Promise<string[]>;
-  tesseraRtRotate(k1: string, ...args: (string | number)[]): Promise<string[]>;
+  tesseraRtRotate(k1: string, ...args: (string | number)[]): Promise<Field[]>;
   tesseraRtRevoke(k1: string, ...args: (string | number)[]): Promise<number>;
   tesseraRtRevokeAll(k1: string, ...args: (string | number)[]): Promise<string[]>;
-  tesseraRtList(k1: string, ...args: (string | number)[]): Promise<string[]>;
+  tesseraRtList(k1: string, ...args: (string | number)[]): Promise<Field[]>;
 };
 
 const PREFIX = /^[A-Za-z0-9_:.-]{1,64}$/;
@@ -70,13 +71,7 @@ export function createRedisStore(options: RedisStoreOptions): RefreshStore {
     return `${prefix}:u:{${ownerTag(sub)}}${digest.slice(11)}`;
   };
 
-  function timed<T>(operation: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('redis operation timed out')), timeoutMs);
-    });
-    return Promise.race([operation, timeout]).finally(() => clearTimeout(timer));
-  }
+  const timed = createDeadlines(timeoutMs);
 
   return {
     async create(record, maxSessions) {
@@ -102,11 +97,11 @@ export function createRedisStore(options: RedisStoreOptions): RefreshStore {
       const reply = await timed(redis.tesseraRtRotate(sessionKey(request.sessionId), ...args));
       const status = reply[0];
       if (status === 'unknown' || status === undefined) return { status: 'unknown' };
-      const record = fieldsToRecord(request.sessionId, reply.slice(2));
+      const session = rotatedSession(reply, request.meta !== undefined);
       if (status === 'expired')
-        return { status, record, reason: reply[1] === 'absolute' ? 'absolute' : 'idle' };
+        return { status, session, reason: reply[1] === 'absolute' ? 'absolute' : 'idle' };
       if (status === 'rotated' || status === 'retry' || status === 'reused' || status === 'revoked')
-        return { status, record };
+        return { status, session };
       throw new Error('unexpected reply from the rotate script');
     },
 
@@ -125,7 +120,7 @@ export function createRedisStore(options: RedisStoreOptions): RefreshStore {
       const records: SessionRecord[] = [];
       const width = RECORD_FIELDS.length + 1;
       for (let n = 0; n + width <= reply.length; n += width)
-        records.push(fieldsToRecord(reply[n]!, reply.slice(n + 1, n + width)));
+        records.push(fieldsToRecord(String(reply[n]), reply, n + 1));
       return records;
     },
   };
@@ -157,29 +152,64 @@ function recordToFields(record: SessionRecord): [string, string | number][] {
   return [...fields, ...metaFields(record.meta)];
 }
 
-/** Values in RECORD_FIELDS order ('' when missing) to a record. */
-function fieldsToRecord(sessionId: string, values: readonly string[]): SessionRecord {
-  const get = (field: (typeof RECORD_FIELDS)[number]) => values[RECORD_FIELDS.indexOf(field)] ?? '';
-  const optionalNumber = (field: (typeof RECORD_FIELDS)[number]) =>
-    get(field) === '' ? undefined : Number(get(field));
+/** The rotate script's reply (see ROTATE in scripts.ts) to what the outcome reports. */
+function rotatedSession(reply: readonly Field[], withMeta: boolean): RotatedSession {
+  const [status, detail, sub, generation, createdAt, lastUsedAt, absoluteExpiresAt, idleExpiresAt, epoch] =
+    reply;
+  const revoked = status === 'revoked' || status === 'reused';
+  return {
+    sub: String(sub),
+    generation: Number(generation),
+    createdAt: Number(createdAt),
+    lastUsedAt: Number(lastUsedAt),
+    absoluteExpiresAt: Number(absoluteExpiresAt),
+    idleExpiresAt: Number(idleExpiresAt),
+    ...(epoch === '' || epoch === undefined ? {} : { epoch: Number(epoch) }),
+    ...(revoked ? { revokedReason: String(detail) } : {}),
+    ...(withMeta ? { previousMeta: metaOf(reply[9], reply[10], reply[11]) } : {}),
+  };
+}
+
+function metaOf(userAgent: Field | undefined, ip: Field | undefined, label: Field | undefined): SessionMeta {
   const meta: { userAgent?: string; ip?: string; label?: string } = {};
-  if (get('ua') !== '') meta.userAgent = get('ua');
-  if (get('ip') !== '') meta.ip = get('ip');
-  if (get('lb') !== '') meta.label = get('lb');
-  const revokedAt = optionalNumber('v');
-  const epoch = optionalNumber('e');
+  if (userAgent !== undefined && userAgent !== '') meta.userAgent = String(userAgent);
+  if (ip !== undefined && ip !== '') meta.ip = String(ip);
+  if (label !== undefined && label !== '') meta.label = String(label);
+  return meta;
+}
+
+/** A reply field: integers come back as numbers, strings as strings, a missing field as ''. */
+type Field = string | number;
+
+const AT = Object.fromEntries(RECORD_FIELDS.map((field, index) => [field, index])) as {
+  readonly [F in (typeof RECORD_FIELDS)[number]]: number;
+};
+
+/** Values in RECORD_FIELDS order, starting at `offset` of `values`, to a record. */
+function fieldsToRecord(sessionId: string, values: readonly Field[], offset = 0): SessionRecord {
+  const text = (at: number) => {
+    const value = values[offset + at];
+    return value === undefined ? '' : String(value);
+  };
+  const optionalNumber = (at: number) => {
+    const value = values[offset + at];
+    return value === undefined || value === '' ? undefined : Number(value);
+  };
+  const meta = metaOf(values[offset + AT.ua], values[offset + AT.ip], values[offset + AT.lb]);
+  const revokedAt = optionalNumber(AT.v);
+  const epoch = optionalNumber(AT.e);
   return {
     sessionId,
-    sub: get('s'),
-    generation: Number(get('g')),
-    nonceDigest: get('n'),
-    secretId: get('k'),
-    createdAt: Number(get('c')),
-    lastUsedAt: Number(get('u')),
-    rotatedAt: Number(get('r')),
-    absoluteExpiresAt: Number(get('a')),
-    idleExpiresAt: Number(get('i')),
-    ...(revokedAt === undefined ? {} : { revokedAt, revokedReason: get('w') }),
+    sub: text(AT.s),
+    generation: Number(values[offset + AT.g]),
+    nonceDigest: text(AT.n),
+    secretId: text(AT.k),
+    createdAt: Number(values[offset + AT.c]),
+    lastUsedAt: Number(values[offset + AT.u]),
+    rotatedAt: Number(values[offset + AT.r]),
+    absoluteExpiresAt: Number(values[offset + AT.a]),
+    idleExpiresAt: Number(values[offset + AT.i]),
+    ...(revokedAt === undefined ? {} : { revokedAt, revokedReason: text(AT.w) }),
     ...(epoch === undefined ? {} : { epoch }),
     meta,
   };

@@ -52,16 +52,37 @@ export interface RotateRequest {
 }
 
 /**
+ * What a rotation reports of its session: small on purpose (on Redis the reply size is most of the
+ * client's cost per rotation). Times in ms; after `rotated`, the values of the new generation.
+ */
+export interface RotatedSession {
+  readonly sub: string;
+  readonly generation: number;
+  readonly createdAt: number;
+  readonly lastUsedAt: number;
+  readonly absoluteExpiresAt: number;
+  readonly idleExpiresAt: number;
+  readonly epoch?: number;
+  /** Why the session was revoked (status `revoked` or `reused`). */
+  readonly revokedReason?: string;
+  /**
+   * The device metadata stored before this call; present only when the request carried `meta`, so
+   * that a caller can spot a changed user agent or IP between rotations.
+   */
+  readonly previousMeta?: SessionMeta;
+}
+
+/**
  * The outcome of a rotation attempt (brief section 4):
- * - `rotated`: the current generation was presented; the record now holds generation + 1;
- * - `retry`: the previous generation within the grace window; the record is unchanged;
+ * - `rotated`: the current generation was presented; the session now holds generation + 1;
+ * - `retry`: the previous generation within the grace window; the session is unchanged;
  * - `reused`: an older generation, or the previous one after the window; the session is now revoked;
  * - `expired`: idle or absolute lifetime over; `revoked`: revoked earlier; `unknown`: no such session
  *   (or the nonce does not match).
  */
 export type RotateOutcome =
-  | { readonly status: 'rotated' | 'retry' | 'reused' | 'revoked'; readonly record: SessionRecord }
-  | { readonly status: 'expired'; readonly record: SessionRecord; readonly reason: 'idle' | 'absolute' }
+  | { readonly status: 'rotated' | 'retry' | 'reused' | 'revoked'; readonly session: RotatedSession }
+  | { readonly status: 'expired'; readonly session: RotatedSession; readonly reason: 'idle' | 'absolute' }
   | { readonly status: 'unknown' };
 
 export interface RefreshStore {

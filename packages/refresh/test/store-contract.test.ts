@@ -157,7 +157,12 @@ describe.each(BACKENDS)('refresh-token store contract (%s)', (name) => {
     const tokens = refresh();
     const { token } = await tokens.issue({ sub: 'ivy', meta: { userAgent: 'Old', ip: '1.1.1.1' } });
     const rotated = await tokens.rotate(token, { meta: { userAgent: 'New' } });
-    expect(rotated.session.meta).toEqual({ userAgent: 'New', ip: '1.1.1.1' });
+    expect(rotated.previousMeta).toEqual({ userAgent: 'Old', ip: '1.1.1.1' });
+    expect((await tokens.list('ivy'))[0]?.meta).toEqual({ userAgent: 'New', ip: '1.1.1.1' });
+    const again = await tokens.rotate(rotated.token, { meta: { label: 'laptop' } });
+    expect(again.previousMeta).toEqual({ userAgent: 'New', ip: '1.1.1.1' });
+    // Without meta in the request, nothing is reported (the reply stays small).
+    expect((await tokens.rotate(again.token)).previousMeta).toBeUndefined();
   });
 
   it('forged tokens naming a real session are rejected and the session lives', async () => {

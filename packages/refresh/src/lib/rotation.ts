@@ -1,4 +1,4 @@
-import type { RotateOutcome, RotateRequest, SessionRecord } from '../store.js';
+import type { RotatedSession, RotateOutcome, RotateRequest, SessionRecord } from '../store.js';
 
 /**
  * The rotation state machine (brief section 4) as a pure function: the outcome for `record` and,
@@ -14,10 +14,13 @@ export function decideRotation(
 ): { outcome: RotateOutcome; next?: SessionRecord } {
   if (record === undefined || record.nonceDigest !== request.nonceDigest)
     return { outcome: { status: 'unknown' } };
-  if (record.revokedAt !== undefined) return { outcome: { status: 'revoked', record } };
+  if (record.revokedAt !== undefined)
+    return { outcome: { status: 'revoked', session: summary(record, request) } };
   const { now } = request;
-  if (now >= record.absoluteExpiresAt) return { outcome: { status: 'expired', record, reason: 'absolute' } };
-  if (now >= record.idleExpiresAt) return { outcome: { status: 'expired', record, reason: 'idle' } };
+  if (now >= record.absoluteExpiresAt)
+    return { outcome: { status: 'expired', session: summary(record, request), reason: 'absolute' } };
+  if (now >= record.idleExpiresAt)
+    return { outcome: { status: 'expired', session: summary(record, request), reason: 'idle' } };
   if (request.generation === record.generation) {
     const next: SessionRecord = {
       ...record,
@@ -27,14 +30,29 @@ export function decideRotation(
       idleExpiresAt: Math.min(now + request.idleTtlMs, record.absoluteExpiresAt),
       meta: { ...record.meta, ...definedOnly(request.meta) },
     };
-    return { outcome: { status: 'rotated', record: next }, next };
+    return { outcome: { status: 'rotated', session: summary(next, request, record.meta) }, next };
   }
   if (request.generation === record.generation - 1 && now < record.rotatedAt + request.graceMs) {
-    return { outcome: { status: 'retry', record } };
+    return { outcome: { status: 'retry', session: summary(record, request) } };
   }
   // Any other generation is a token we issued and then superseded: it was used before. Theft.
   const next: SessionRecord = { ...record, revokedAt: now, revokedReason: 'reuse' };
-  return { outcome: { status: 'reused', record: next }, next };
+  return { outcome: { status: 'reused', session: summary(next, request) }, next };
+}
+
+/** What the outcome reports of `record`; `previousMeta` (the stored meta before this call) only when the request carried meta. */
+function summary(record: SessionRecord, request: RotateRequest, previous = record.meta): RotatedSession {
+  return {
+    sub: record.sub,
+    generation: record.generation,
+    createdAt: record.createdAt,
+    lastUsedAt: record.lastUsedAt,
+    absoluteExpiresAt: record.absoluteExpiresAt,
+    idleExpiresAt: record.idleExpiresAt,
+    ...(record.epoch === undefined ? {} : { epoch: record.epoch }),
+    ...(record.revokedAt === undefined ? {} : { revokedReason: record.revokedReason ?? 'revoked' }),
+    ...(request.meta === undefined ? {} : { previousMeta: previous }),
+  };
 }
 
 function definedOnly<T extends object>(value: T | undefined): Partial<T> {

@@ -41,18 +41,20 @@ local function load(key)
   return t
 end
 local function save(key, t)
-  local stored = {}
-  for f, value in pairs(t) do stored[f] = value end
-  for _, f in ipairs(OFFSETS) do if t[f] then stored[f] = t[f] - t.c end end
-  redis.call('SET', key, cmsgpack.pack(stored), 'KEEPTTL')
+  -- Times are stored as offsets from c (smaller MessagePack integers); shifted back after packing.
+  for _, f in ipairs(OFFSETS) do if t[f] then t[f] = t[f] - t.c end end
+  local packed = cmsgpack.pack(t)
+  for _, f in ipairs(OFFSETS) do if t[f] then t[f] = t[f] + t.c end end
+  redis.call('SET', key, packed, 'KEEPTTL')
 end
-local function text(value)
-  if value == nil then return '' end
-  if type(value) == 'number' then return string.format('%.0f', value) end
-  return value
-end
+-- Numbers are returned as integer replies (times in ms are integers), missing fields as ''.
+local RENDER = {'s', 'g', 'n', 'k', 'c', 'u', 'r', 'a', 'i', 'v', 'w', 'e', 'y', 'p', 'l'}
 local function render(t, out)
-  for _, f in ipairs({'s', 'g', 'n', 'k', 'c', 'u', 'r', 'a', 'i', 'v', 'w', 'e', 'y', 'p', 'l'}) do out[#out + 1] = text(t[f]) end
+  for _, f in ipairs(RENDER) do
+    local value = t[f]
+    if value == nil then value = '' end
+    out[#out + 1] = value
+  end
   return out
 end
 local function live(t, now)
@@ -107,30 +109,44 @@ export const ROTATE = `
 -- ARGV[1]  presented generation   ARGV[2]  nonce digest   ARGV[3]  now (ms)
 -- ARGV[4]  grace (ms)             ARGV[5]  idle ttl (ms)
 -- ARGV[6..] field, value pairs of new metadata (ua, ip, lb) to record on rotation
--- Returns: {'unknown'} or {status, expiredReason, <RECORD_FIELDS values>} with status one of
---          rotated | retry | reused | revoked | expired; missing fields are ''
+-- Returns: {'unknown'} or ROTATE_REPLY: {status, detail, s, g, c, u, a, i, e} with status one of
+--          rotated | retry | reused | revoked | expired, detail the expiry kind (absolute | idle) or
+--          the revocation reason, else ''; then, only when ARGV carries metadata, the stored
+--          y p l before this call (for anomaly checks). Missing fields are ''. The reply is kept
+--          small on purpose: its size is most of the client's cost per rotation.
 ${HELPERS}
+local function reply(t, status, detail)
+  local out = {status, detail, t.s, t.g, t.c, t.u, t.a, t.i, t.e or ''}
+  if #ARGV >= 6 then
+    out[10] = t.y or ''
+    out[11] = t.p or ''
+    out[12] = t.l or ''
+  end
+  return out
+end
 local t = load(KEYS[1])
 if t == nil or t.n ~= ARGV[2] then return {'unknown'} end
-if t.v then return render(t, {'revoked', ''}) end
+if t.v then return reply(t, 'revoked', t.w or 'revoked') end
 local now = tonumber(ARGV[3])
 local presented = tonumber(ARGV[1])
-if now >= t.a then return render(t, {'expired', 'absolute'}) end
-if now >= t.i then return render(t, {'expired', 'idle'}) end
+if now >= t.a then return reply(t, 'expired', 'absolute') end
+if now >= t.i then return reply(t, 'expired', 'idle') end
 if presented == t.g then
+  local out = reply(t, 'rotated', '')
   t.g = t.g + 1
   t.u = now
   t.r = now
   t.i = math.min(now + tonumber(ARGV[5]), t.a)
   for n = 6, #ARGV, 2 do t[META[ARGV[n]]] = ARGV[n + 1] end
   save(KEYS[1], t)
-  return render(t, {'rotated', ''})
+  out[4], out[6], out[8] = t.g, t.u, t.i
+  return out
 end
-if presented == t.g - 1 and now < t.r + tonumber(ARGV[4]) then return render(t, {'retry', ''}) end
+if presented == t.g - 1 and now < t.r + tonumber(ARGV[4]) then return reply(t, 'retry', '') end
 t.v = now
 t.w = 'reuse'
 save(KEYS[1], t)
-return render(t, {'reused', ''})
+return reply(t, 'reused', 'reuse')
 `;
 
 export const REVOKE = `

@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * The refresh token: `rt1.<secretId>.<sessionId>.<generation>.<nonce>.<mac>`.
@@ -86,7 +86,7 @@ export function ownerTag(sub: string): string {
 
 /** SHA-256 of the subject, base64url: how a user appears in store keys (any bytes, fixed length). */
 export function userDigest(sub: string): string {
-  return createHash('sha256').update(sub, 'utf8').digest('base64url');
+  return hash('sha256', sub, 'base64url');
 }
 
 /** A new session id for `sub`: its owner tag followed by 128 random bits. */
@@ -105,5 +105,6 @@ export function newNonce(): string {
 
 /** What the store keeps of the nonce: 128 bits of its SHA-256 (enough to tell nonces apart, useless to rebuild one). */
 export function nonceDigest(nonce: string): string {
-  return createHash('sha256').update(nonce, 'latin1').digest().subarray(0, 16).toString('base64url');
+  // One-shot `crypto.hash` (Node >= 20.12): half the cost of createHash for a 43-byte input.
+  return hash('sha256', nonce, 'buffer').subarray(0, 16).toString('base64url');
 }
