@@ -1,0 +1,50 @@
+import { requireRevocableId } from './lib/ids.js';
+import { resolveMemoryOptions } from './lib/options.js';
+import { RevocationView } from './lib/view.js';
+import type { Denylist, MemoryDenylistOptions } from './types.js';
+
+/**
+ * The embedded denylist for one process: epochs and revocations in memory, `start` and `close` do
+ * nothing. Its data begins when it is created, so access tokens issued before (by an earlier run of
+ * the process) are rejected as `ERR_TOKEN_REVOKED` (reason `origin`): the revocations they might be
+ * subject to are gone, and a lost revocation must never revive a token. Clients refresh and go on.
+ *
+ * @example
+ * ```ts
+ * const denylist = createMemoryDenylist();
+ * const access = createAccessTokens({ issuer, audience, keys, revocation: denylist });
+ * const { token } = access.issue({ sub: 'user-1', sid, epoch: await denylist.epoch('user-1') });
+ * await denylist.revokeUser('user-1'); // verify(token) now rejects with ERR_TOKEN_REVOKED
+ * ```
+ */
+export function createMemoryDenylist(options: MemoryDenylistOptions = {}): Denylist {
+  const { windowMs, clock } = resolveMemoryOptions(options);
+  const view = new RevocationView(windowMs, clock());
+  /** Epochs never expire: one number per user ever revoked. */
+  const epochs = new Map<string, number>();
+
+  return Object.freeze({
+    async epoch(sub: string) {
+      return epochs.get(requireRevocableId(sub, 'sub')) ?? 0;
+    },
+    async revokeUser(sub: string) {
+      requireRevocableId(sub, 'sub');
+      const epoch = (epochs.get(sub) ?? 0) + 1;
+      epochs.set(sub, epoch);
+      const now = clock();
+      view.apply({ kind: 'user', sub, epoch, at: now }, now);
+      return epoch;
+    },
+    async revokeSession(sid: string) {
+      requireRevocableId(sid, 'sid');
+      const now = clock();
+      view.apply({ kind: 'session', sid, at: now }, now);
+    },
+    check(claims) {
+      view.trim(clock());
+      view.check(claims);
+    },
+    async start() {},
+    async close() {},
+  } satisfies Denylist);
+}

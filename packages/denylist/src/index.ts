@@ -1,0 +1,9 @@
+/**
+ * `@tessera/denylist`: instant revocation of access tokens. Per-user epochs and per-session
+ * revocations, checked in memory on every verify and fed from Redis (or kept in memory for a single
+ * process). Implements core's `RevocationCheck`.
+ * @packageDocumentation
+ */
+export { createDenylist } from './create-denylist.js';
+export { createMemoryDenylist } from './create-memory-denylist.js';
+export type { Denylist, DenylistOptions, DenylistTimingOptions, MemoryDenylistOptions } from './types.js';

@@ -1,0 +1,157 @@
+import type { Cluster, Redis } from 'ioredis';
+import type { DenylistKeys } from './keys.js';
+import { type StreamEntry, toRevocation } from './log-entries.js';
+import type { Revocation } from './view.js';
+
+/** Entries per read; a full batch means there may be more, so it does not confirm currency. */
+const BATCH = 1000;
+
+export interface FollowerHooks {
+  /** Applies one revocation read from the log. */
+  apply(revocation: Revocation): void;
+  /** Called after each read with the log's time, to trim the view. */
+  tick(): void;
+  /**
+   * The origin changed (or vanished): Redis lost its data. The follower re-reads the log from the
+   * start; `reset` must forget the view and return the origin to hold from now on.
+   */
+  reset(origin: string | null): Promise<string>;
+}
+
+type StreamReply = [key: string, entries: StreamEntry[]][] | null;
+
+/**
+ * Follows the revocation log (a Redis stream) on a connection of its own, from the last id it has
+ * seen: no entry is lost across reconnects, unlike pub/sub. Each read is a pipeline of a blocking
+ * XREAD and a GET of the origin, which runs when the XREAD returns: so every reply also tells
+ * whether the dataset is still the one the view was built from. `confirmedAt` is the last time
+ * (performance.now) a reply proved the view current.
+ */
+export class LogFollower {
+  readonly #connect: () => Redis | Cluster;
+  readonly #keys: DenylistKeys;
+  readonly #hooks: FollowerHooks;
+  readonly #blockMs: number;
+  readonly #timeoutMs: number;
+  #connection: Redis | Cluster | undefined;
+  #origin: string;
+  #lastId: string;
+  #closed = false;
+  #loop: Promise<void> | undefined;
+  confirmedAt: number;
+
+  constructor(options: {
+    connect: () => Redis | Cluster;
+    keys: DenylistKeys;
+    hooks: FollowerHooks;
+    origin: string;
+    lastId: string;
+    blockMs: number;
+    timeoutMs: number;
+  }) {
+    this.#connect = options.connect;
+    this.#keys = options.keys;
+    this.#hooks = options.hooks;
+    this.#origin = options.origin;
+    this.#lastId = options.lastId;
+    this.#blockMs = options.blockMs;
+    this.#timeoutMs = options.timeoutMs;
+    this.confirmedAt = performance.now();
+  }
+
+  start(): void {
+    this.#loop ??= this.#run();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#connection?.disconnect();
+    await this.#loop;
+  }
+
+  async #run(): Promise<void> {
+    let backoffMs = 25;
+    while (!this.#closed) {
+      try {
+        await this.#readOnce();
+        backoffMs = 25;
+      } catch {
+        if (this.#closed) break;
+        // A hung or broken connection: drop it and start a fresh one (the log id is kept).
+        this.#connection?.disconnect();
+        this.#connection = undefined;
+        await new Promise((resolve) => setTimeout(resolve, backoffMs));
+        backoffMs = Math.min(backoffMs * 2, 500);
+      }
+    }
+  }
+
+  async #readOnce(): Promise<void> {
+    if (this.#connection === undefined) {
+      this.#connection = this.#connect();
+      // Connection errors surface as failed reads (and so as staleness); no unhandled 'error' events.
+      this.#connection.on('error', () => {});
+      await whenReady(this.#connection, this.#timeoutMs);
+    }
+    const connection = this.#connection;
+    const pipeline = connection
+      .pipeline()
+      .xread('COUNT', BATCH, 'BLOCK', this.#blockMs, 'STREAMS', this.#keys.log, this.#lastId)
+      .get(this.#keys.origin);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('log read timed out')), this.#blockMs + this.#timeoutMs);
+    });
+    let replies: [Error | null, unknown][] | null;
+    try {
+      replies = await Promise.race([pipeline.exec(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+    const repliedAt = performance.now();
+    if (this.#closed) return;
+    if (replies === null || replies.length !== 2) throw new Error('unexpected pipeline reply');
+    const [[readError, streams], [originError, origin]] = replies as [
+      [Error | null, StreamReply],
+      [Error | null, string | null],
+    ];
+    if (readError !== null) throw readError;
+    if (originError !== null) throw originError;
+    if (origin !== this.#origin) {
+      // Data loss (flush, restart without persistence): what the view holds may be gone from Redis.
+      this.#origin = await this.#hooks.reset(origin);
+      this.#lastId = '0-0';
+      return; // not confirmed: the next read starts over from the beginning of the new log
+    }
+    const entries = streams?.[0]?.[1] ?? [];
+    for (const entry of entries) {
+      const revocation = toRevocation(entry);
+      if (revocation !== undefined) this.#hooks.apply(revocation);
+      this.#lastId = entry[0];
+    }
+    this.#hooks.tick();
+    if (entries.length < BATCH) this.confirmedAt = repliedAt;
+  }
+}
+
+/** Resolves once `connection` is ready (commands sent before may fail with the offline queue off). */
+export function whenReady(connection: Redis | Cluster, timeoutMs: number): Promise<void> {
+  if (connection.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const done = (error?: Error) => {
+      clearTimeout(timer);
+      connection.off('ready', onReady);
+      connection.off('error', onError);
+      connection.off('end', onEnd);
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+    const onReady = () => done();
+    const onError = (error: Error) => done(error);
+    const onEnd = () => done(new Error('connection ended'));
+    const timer = setTimeout(() => done(new Error('connection timed out')), timeoutMs);
+    connection.once('ready', onReady);
+    connection.once('error', onError);
+    connection.once('end', onEnd);
+  });
+}

@@ -1,0 +1,89 @@
+import { ConfigError } from '@tessera/core';
+import { z } from 'zod';
+
+const PREFIX = /^[A-Za-z0-9_:.-]{1,64}$/;
+
+const clock = z
+  .custom<() => number>((value) => typeof value === 'function', 'clock must be a function')
+  .optional();
+
+const common = {
+  /** Lifetime of access tokens, seconds (core's `ttl`, default 900, at most 3600). */
+  accessTtl: z.number().int().min(1).max(3600).default(900),
+  /** Core's `clockTolerance`, seconds (default 5, at most 60). */
+  clockTolerance: z.number().int().min(0).max(60).default(5),
+  clock,
+};
+
+const memorySchema = z.strictObject(common);
+
+const redisSchema = z.strictObject({
+  ...common,
+  client: z.custom<object>(
+    (value) =>
+      typeof value === 'object' &&
+      value !== null &&
+      typeof (value as { duplicate?: unknown }).duplicate === 'function' &&
+      typeof (value as { defineCommand?: unknown }).defineCommand === 'function',
+    'client must be an ioredis Redis or Cluster',
+  ),
+  prefix: z.string().regex(PREFIX, 'prefix must be 1-64 characters of [A-Za-z0-9_:.-]').default('tessera:dl'),
+  maxStaleness: z.number().min(0.05).max(60).default(5),
+  timeoutMs: z.number().int().min(1).max(60_000).default(2000),
+  onWarning: z
+    .custom<(message: string) => void>((value) => typeof value === 'function', 'onWarning must be a function')
+    .optional(),
+});
+
+export interface ResolvedCommon {
+  /** How long a revocation matters: the longest a token can live past its issue, plus a margin. */
+  readonly windowMs: number;
+  readonly clock: () => number;
+}
+
+export interface ResolvedRedisOptions<Client> extends ResolvedCommon {
+  readonly client: Client;
+  readonly prefix: string;
+  readonly maxStalenessMs: number;
+  readonly timeoutMs: number;
+  readonly warn: (message: string) => void;
+}
+
+function parse<T>(schema: z.ZodType<T>, options: unknown, what: string): T {
+  const parsed = schema.safeParse(options ?? {});
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map(
+    (issue) => `${issue.path.join('.') || '(options)'}: ${issue.message}`,
+  );
+  throw new ConfigError(`invalid ${what} options: ${problems.join('; ')}`, {
+    reason: 'invalid_options',
+    claim: parsed.error.issues[0]?.path.join('.'),
+  });
+}
+
+/**
+ * The window: access TTL plus clock tolerance (the longest a token is accepted after `iat`), plus a
+ * margin for a token signed just after its epoch was read (a login racing a revocation).
+ */
+function windowMs(accessTtl: number, clockTolerance: number, marginMs: number): number {
+  return (accessTtl + clockTolerance) * 1000 + marginMs;
+}
+
+export function resolveMemoryOptions(options: unknown): ResolvedCommon {
+  const value = parse(memorySchema, options, 'memory denylist');
+  return { windowMs: windowMs(value.accessTtl, value.clockTolerance, 5000), clock: value.clock ?? Date.now };
+}
+
+export function resolveRedisOptions<Client>(options: unknown): ResolvedRedisOptions<Client> {
+  const value = parse(redisSchema, options, 'denylist');
+  const maxStalenessMs = Math.round(value.maxStaleness * 1000);
+  return {
+    client: value.client as Client,
+    prefix: value.prefix,
+    windowMs: windowMs(value.accessTtl, value.clockTolerance, Math.max(5000, maxStalenessMs)),
+    clock: value.clock ?? Date.now,
+    maxStalenessMs,
+    timeoutMs: value.timeoutMs,
+    warn: value.onWarning ?? ((message) => process.emitWarning(message, { code: 'TESSERA_DENYLIST' })),
+  };
+}

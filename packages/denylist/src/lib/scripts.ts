@@ -1,0 +1,68 @@
+/**
+ * Lua scripts of the Redis denylist. Every key shares the hash tag `{<prefix>}`, so each script runs
+ * on Redis Cluster (all denylist keys live in one slot: revocations are rare and small, see the
+ * sizing notes in docs/revocation.md). Replies are integers, strings and flat arrays only.
+ *
+ * Keys: `{p}:origin` (string `<ms>:<random>`: when this dataset began), `{p}:log` (stream of
+ * revocations: fields t = u | s, id = sub or sid, e = epoch for users, a = caller time in ms),
+ * `{p}:e:<sha256(sub)>` (integer: the user's epoch; never expires).
+ */
+
+/** Creates the origin when it is missing (first use, or after data loss). */
+const ENSURE_ORIGIN = `
+local function ensureOrigin(key, candidate)
+  local origin = redis.call('GET', key)
+  if origin then return origin end
+  redis.call('SET', key, candidate)
+  return candidate
+end
+-- Keeps the log to the revocations of one window (approximate trimming: whole nodes only).
+local function trim(key, id, window)
+  local ms = tonumber(string.match(id, '^(%d+)'))
+  redis.call('XTRIM', key, 'MINID', '~', string.format('%d', ms - window))
+end
+`;
+
+export const ORIGIN = `
+-- origin: the dataset's origin, created when missing.
+-- KEYS[1]  origin
+-- ARGV[1]  candidate origin "<ms>:<random>" (stored only when the key is missing)
+-- Returns: the origin string
+${ENSURE_ORIGIN}
+return ensureOrigin(KEYS[1], ARGV[1])
+`;
+
+export const EPOCH = `
+-- epoch: a user's current epoch (0 when never revoked).
+-- KEYS[1]  origin   KEYS[2]  epoch key of the user
+-- ARGV[1]  candidate origin
+-- Returns: {epoch, origin}
+${ENSURE_ORIGIN}
+local origin = ensureOrigin(KEYS[1], ARGV[1])
+return {tonumber(redis.call('GET', KEYS[2]) or '0'), origin}
+`;
+
+export const REVOKE_USER = `
+-- revokeUser: increment the user's epoch and log it, atomically.
+-- KEYS[1]  origin   KEYS[2]  epoch key of the user   KEYS[3]  log stream
+-- ARGV[1]  candidate origin   ARGV[2]  sub   ARGV[3]  now (caller ms)   ARGV[4]  window (ms)
+-- Returns: {new epoch, log entry id}
+${ENSURE_ORIGIN}
+ensureOrigin(KEYS[1], ARGV[1])
+local epoch = redis.call('INCR', KEYS[2])
+local id = redis.call('XADD', KEYS[3], '*', 't', 'u', 'id', ARGV[2], 'e', epoch, 'a', ARGV[3])
+trim(KEYS[3], id, tonumber(ARGV[4]))
+return {epoch, id}
+`;
+
+export const REVOKE_SESSION = `
+-- revokeSession: log a session revocation.
+-- KEYS[1]  origin   KEYS[2]  log stream
+-- ARGV[1]  candidate origin   ARGV[2]  sid   ARGV[3]  now (caller ms)   ARGV[4]  window (ms)
+-- Returns: the log entry id
+${ENSURE_ORIGIN}
+ensureOrigin(KEYS[1], ARGV[1])
+local id = redis.call('XADD', KEYS[2], '*', 't', 's', 'id', ARGV[2], 'a', ARGV[3])
+trim(KEYS[2], id, tonumber(ARGV[4]))
+return id
+`;

@@ -1,0 +1,63 @@
+import type { AccessTokenClaims, RevocationCheck } from '@tessera/core';
+import type { Cluster, Redis } from 'ioredis';
+
+/**
+ * Instant revocation of access tokens. Plug it into core as `createAccessTokens({ revocation })`:
+ * `verify` then runs `check` on every call, in memory, with no I/O.
+ */
+export interface Denylist extends RevocationCheck {
+  /** The user's current epoch, to stamp into new access tokens (`issue({ epoch })`). */
+  epoch(sub: string): Promise<number>;
+  /**
+   * Revokes every access token of `sub` issued so far (increments the epoch). Resolves with the new
+   * epoch once the revocation is stored; rejects with `ERR_UNAVAILABLE` when it could not be.
+   */
+  revokeUser(sub: string): Promise<number>;
+  /**
+   * Revokes every access token carrying `sid` (claim `sid`), for as long as such a token can live.
+   * Resolves once stored; rejects with `ERR_UNAVAILABLE` when it could not be.
+   */
+  revokeSession(sid: string): Promise<void>;
+  /**
+   * Throws `ERR_TOKEN_REVOKED` for a revoked token, `ERR_UNAVAILABLE` when this process cannot vouch
+   * that its view is current (not started, or stale beyond `maxStaleness`). Synchronous, no I/O.
+   */
+  check(claims: AccessTokenClaims): void;
+  /** Loads the view and starts following revocations. Idempotent. */
+  start(): Promise<void>;
+  /** Stops following (the Redis client you passed stays open). */
+  close(): Promise<void>;
+}
+
+/** Options shared by both denylists. Durations in seconds. */
+export interface DenylistTimingOptions {
+  /** Lifetime of your access tokens (core's `ttl`). Default 900, at most 3600. */
+  readonly accessTtl?: number;
+  /** Core's `clockTolerance`. Default 5, at most 60. */
+  readonly clockTolerance?: number;
+  /** Current time in ms. Default `Date.now`. */
+  readonly clock?: () => number;
+}
+
+/** Options of {@link createMemoryDenylist}. */
+export type MemoryDenylistOptions = DenylistTimingOptions;
+
+/** Options of {@link createDenylist}. */
+export interface DenylistOptions extends DenylistTimingOptions {
+  /**
+   * An ioredis Redis or Cluster. It is used for revocations and lookups; a duplicate of it follows
+   * the revocation log. Recommended: `enableOfflineQueue: false`, so an outage fails fast.
+   */
+  readonly client: Redis | Cluster;
+  /** Key prefix, also the hash tag of every key. Default `tessera:dl`. */
+  readonly prefix?: string;
+  /**
+   * Longest time, in seconds, that `check` trusts a view it could not confirm as current; after it,
+   * `check` fails closed with `ERR_UNAVAILABLE`. Default 5, between 0.05 and 60.
+   */
+  readonly maxStaleness?: number;
+  /** Longest wait for one Redis call of `epoch` / `revokeUser` / `revokeSession`, in ms. Default 2000. */
+  readonly timeoutMs?: number;
+  /** Where configuration warnings go (Redis persistence, eviction). Default `process.emitWarning`. */
+  readonly onWarning?: (message: string) => void;
+}

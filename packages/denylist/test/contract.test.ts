@@ -1,0 +1,128 @@
+/**
+ * One contract for every denylist: the memory one, Redis, and a three-master Redis Cluster. Tokens
+ * are real access tokens verified by core with the denylist as its revocation check.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ACCESS_TTL,
+  KINDS,
+  type Kind,
+  NOW,
+  openProcess,
+  outcome,
+  type Process,
+  TOLERANCE,
+  testClock,
+} from './support/harness.js';
+
+const HOSTILE_IDS = [
+  'a:b:c',
+  '{tag}',
+  'x}{y',
+  '*',
+  'line\nbreak\r\n',
+  'x'.repeat(10_000),
+  'ünïcødé-用户-🔑',
+  ' ',
+  '\u0000nul',
+  'tessera:dl:{x}:e:*',
+];
+
+describe.each(KINDS)('denylist contract: %s', (kind: Kind) => {
+  const clock = testClock();
+  let p: Process;
+  beforeAll(async () => {
+    p = await openProcess(kind, { clock: clock.now });
+  });
+  afterAll(() => p.close());
+
+  const issue = async (sub: string, sid?: string) =>
+    p.access.issue({ sub, ...(sid === undefined ? {} : { sid }), epoch: await p.denylist.epoch(sub) }).token;
+
+  it('starts every user at epoch 0 and counts revocations', async () => {
+    expect(await p.denylist.epoch('alice')).toBe(0);
+    expect(await p.denylist.revokeUser('alice')).toBe(1);
+    expect(await p.denylist.revokeUser('alice')).toBe(2);
+    expect(await p.denylist.epoch('alice')).toBe(2);
+  });
+
+  it('revokeUser rejects the tokens issued before it, and only those', async () => {
+    const before = await issue('bob', 'bob-laptop');
+    const otherUser = await issue('carol');
+    expect(await outcome(p.access.verify(before))).toBe('ok');
+    await p.denylist.revokeUser('bob');
+    expect(await outcome(p.access.verify(before))).toBe('ERR_TOKEN_REVOKED');
+    expect(await outcome(p.access.verify(otherUser))).toBe('ok');
+    const after = await issue('bob', 'bob-laptop');
+    expect(await outcome(p.access.verify(after))).toBe('ok');
+  });
+
+  it('a token without an epoch claim counts as epoch 0', async () => {
+    const bare = p.access.issue({ sub: 'dave' }).token;
+    expect(await outcome(p.access.verify(bare))).toBe('ok');
+    await p.denylist.revokeUser('dave');
+    expect(await outcome(p.access.verify(bare))).toBe('ERR_TOKEN_REVOKED');
+  });
+
+  it('revokeSession rejects the tokens of that session, and only those', async () => {
+    const laptop = await issue('erin', 'erin-laptop');
+    const phone = await issue('erin', 'erin-phone');
+    await p.denylist.revokeSession('erin-laptop');
+    expect(await outcome(p.access.verify(laptop))).toBe('ERR_TOKEN_REVOKED');
+    expect(await outcome(p.access.verify(phone))).toBe('ok');
+  });
+
+  it('a session revocation lasts as long as its tokens can live, then the entry is gone', async () => {
+    const token = await issue('frank', 'frank-s1');
+    await p.denylist.revokeSession('frank-s1');
+    // Just before the token would expire anyway, it is still rejected as revoked...
+    clock.advance((ACCESS_TTL + TOLERANCE) * 1000 - 1);
+    expect(await outcome(p.access.verify(token))).toBe('ERR_TOKEN_REVOKED');
+    // ...and once it has expired, verify says so before asking the denylist.
+    clock.advance(1);
+    expect(await outcome(p.access.verify(token))).toBe('ERR_TOKEN_EXPIRED');
+    clock.set(NOW);
+  });
+
+  // Checked on claims directly: a 10 kB sub and sid do not fit in one 8 KiB token.
+  const claims = (sub: string, sid: string, epoch: number) => {
+    const iat = Math.floor(clock.now() / 1000);
+    return { iss: 'i', aud: 'a', jti: 'j', iat, exp: iat + 60, sub, sid, epoch };
+  };
+  const checked = (c: ReturnType<typeof claims>) =>
+    outcome(Promise.resolve().then(() => p.denylist.check(c)));
+
+  it.each(HOSTILE_IDS.map((id) => [JSON.stringify(id).slice(0, 40), id]))(
+    'hostile id %s is revoked exactly (user and session)',
+    async (_, id) => {
+      const epoch = await p.denylist.epoch(id);
+      expect(await checked(claims(id, 's', epoch))).toBe('ok');
+      expect(await p.denylist.revokeUser(id)).toBe(epoch + 1);
+      expect(await checked(claims(id, 's', epoch))).toBe('ERR_TOKEN_REVOKED');
+      expect(await checked(claims(id, 's', epoch + 1))).toBe('ok');
+      expect(await checked(claims(`${id}x`, 's', 0))).toBe('ok');
+      await p.denylist.revokeSession(id);
+      expect(await checked(claims('someone', id, 0))).toBe('ERR_TOKEN_REVOKED');
+      expect(await checked(claims('someone', `${id}x`, 0))).toBe('ok');
+      expect(await checked(claims('someone', [...id].slice(0, -1).join('') || 'y', 0))).toBe('ok');
+    },
+  );
+
+  it('rejects ids that cannot be revoked exactly (empty, lone surrogates, not a string, too long)', async () => {
+    for (const bad of ['', '\uD800', 'a\uDC00b', 'x'.repeat(16_385), 42, null]) {
+      expect(await outcome(p.denylist.revokeUser(bad as string))).toBe('ERR_TOKEN_CLAIMS');
+      expect(await outcome(p.denylist.revokeSession(bad as string))).toBe('ERR_TOKEN_CLAIMS');
+      expect(await outcome(p.denylist.epoch(bad as string))).toBe('ERR_TOKEN_CLAIMS');
+    }
+    // Two lone surrogates would both become U+FFFD in UTF-8: a token naming one is refused outright.
+    const token = p.access.issue({ sub: '\uD800' }).token;
+    expect(await outcome(p.access.verify(token))).toBe('ERR_TOKEN_CLAIMS');
+  });
+
+  it('rejects tokens issued before the denylist data began', async () => {
+    const early = testClock(NOW - 60_000);
+    const { accessTokens } = await import('./support/harness.js');
+    const token = accessTokens(p.denylist, early.now).issue({ sub: 'gina' }).token;
+    expect(await outcome(p.access.verify(token))).toBe('ERR_TOKEN_REVOKED');
+  });
+});

@@ -1,0 +1,135 @@
+import { randomBytes } from 'node:crypto';
+import { type AccessTokens, createAccessTokens } from '@tessera/core';
+import { createDenylist, createMemoryDenylist, type Denylist, type DenylistOptions } from '@tessera/denylist';
+import { Cluster, Redis } from 'ioredis';
+import { inject } from 'vitest';
+
+export const NOW = Date.UTC(2026, 10, 21, 12);
+export const ACCESS_TTL = 900;
+export const TOLERANCE = 5;
+
+export type Kind = 'memory' | 'redis' | 'cluster';
+export const KINDS: readonly Kind[] = ['memory', 'redis', 'cluster'];
+
+/** A settable clock. */
+export function testClock(start = NOW): {
+  now: () => number;
+  advance(ms: number): void;
+  set(ms: number): void;
+} {
+  let current = start;
+  return {
+    now: () => current,
+    advance(ms) {
+      current += ms;
+    },
+    set(ms) {
+      current = ms;
+    },
+  };
+}
+
+export const failFast = { enableOfflineQueue: false, maxRetriesPerRequest: 1 } as const;
+
+/** A new client of the shared test Redis (standalone or Cluster). */
+export async function connect(kind: 'redis' | 'cluster'): Promise<Redis | Cluster> {
+  const topology = inject('redis');
+  const client =
+    kind === 'redis'
+      ? new Redis({ port: topology.standalone.port, host: '127.0.0.1', ...failFast })
+      : new Cluster(
+          topology.cluster.ports.map((port) => ({ host: '127.0.0.1', port })),
+          { redisOptions: failFast, enableOfflineQueue: false },
+        );
+  await ready(client);
+  return client;
+}
+
+export function ready(client: Redis | Cluster): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    client.once('ready', () => resolve());
+    client.once('error', reject);
+  });
+}
+
+/** One denylist process under test: its denylist, and an access-token service that consults it. */
+export interface Process {
+  readonly denylist: Denylist;
+  readonly access: AccessTokens;
+  close(): Promise<void>;
+}
+
+const SECRET = randomBytes(32);
+
+export function accessTokens(denylist: Denylist, clock: () => number): AccessTokens {
+  return createAccessTokens({
+    issuer: 'https://auth.test',
+    audience: 'https://api.test',
+    keys: { sign: { kty: 'oct', alg: 'HS256', kid: 'k1', k: SECRET.toString('base64url') } },
+    ttl: ACCESS_TTL,
+    clockTolerance: TOLERANCE,
+    revocation: denylist,
+    clock,
+  });
+}
+
+/**
+ * Opens a denylist "process" of `kind`. Several processes opened with the same `prefix` share one
+ * Redis dataset, each with its own client and its own log follower, as separate servers would.
+ */
+export async function openProcess(
+  kind: Kind,
+  options: { prefix?: string; clock?: () => number; extra?: Partial<DenylistOptions> } = {},
+): Promise<Process> {
+  const clock = options.clock ?? Date.now;
+  if (kind === 'memory') {
+    const denylist = createMemoryDenylist({ accessTtl: ACCESS_TTL, clockTolerance: TOLERANCE, clock });
+    return { denylist, access: accessTokens(denylist, clock), close: () => denylist.close() };
+  }
+  const client = await connect(kind);
+  const denylist = createDenylist({
+    client,
+    prefix: options.prefix ?? newPrefix(),
+    accessTtl: ACCESS_TTL,
+    clockTolerance: TOLERANCE,
+    clock,
+    onWarning: () => {},
+    ...options.extra,
+  });
+  await denylist.start();
+  return {
+    denylist,
+    access: accessTokens(denylist, clock),
+    close: async () => {
+      await denylist.close();
+      client.disconnect();
+    },
+  };
+}
+
+export const newPrefix = () => `t${randomBytes(6).toString('hex')}`;
+
+/** The error code a promise settles with ('ok' when it resolves). */
+export function outcome(promise: Promise<unknown>): Promise<string> {
+  return promise.then(
+    () => 'ok',
+    (error: unknown) =>
+      typeof error === 'object' && error !== null && 'code' in error
+        ? String(error.code)
+        : `foreign: ${String(error)}`,
+  );
+}
+
+/** Polls `probe` until it returns true or `timeoutMs` passes. */
+export async function eventually(
+  probe: () => Promise<boolean> | boolean,
+  timeoutMs = 5000,
+): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    if (await probe()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return false;
+}
