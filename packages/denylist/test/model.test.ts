@@ -145,7 +145,7 @@ describe.each(KINDS)('model: %s', (kind) => {
         try {
           await fc.asyncModelRun(
             () => ({
-              model: { epochs: new Map(), revokedSessions: new Set(), tokens: [] },
+              model: { epochs: new Map<string, number>(), revokedSessions: new Set<string>(), tokens: [] },
               real: { p, clock },
             }),
             cmds,
