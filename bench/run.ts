@@ -3,12 +3,13 @@
  * docs/benchmarks.md with the machine, the versions and the command. Targets are read from ratios of
  * the same run, never from absolute figures (they drift between runs on shared machines).
  *
- * Options: `--quick` (fewer, shorter rounds), `--only access-tokens|refresh`.
+ * Options: `--quick` (fewer, shorter rounds), `--only access-tokens|refresh|denylist`.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { benchAccessTokens } from './access-tokens.js';
+import { benchDenylist } from './denylist.js';
 import { machine, renderSection, type Section } from './lib/report.js';
 import { benchRefreshTokens } from './refresh-tokens.js';
 
@@ -50,6 +51,11 @@ if (!only || only === 'refresh') {
   );
 }
 
+if (!only || only === 'denylist') {
+  process.stderr.write('denylist...\n');
+  sections.push(...(await benchDenylist({ rounds, durationMs, quick })).sections);
+}
+
 const body = sections.map(renderSection).join('\n\n');
 process.stdout.write(`${body}\n`);
 
@@ -62,7 +68,7 @@ const header = [
   `- date: ${started.toISOString()}`,
   `- machine: ${machine()}`,
   `- command: \`pnpm bench${args.length ? ` ${args.join(' ')}` : ''}\` (${rounds} interleaved rounds of ${durationMs} ms per candidate, median)`,
-  `- versions: @tessera/core ${version('@tessera/core')}, @tessera/refresh ${version('@tessera/refresh')}, ioredis ${version('ioredis')}, redis-server ${redisVersion()}, fast-jwt ${version('fast-jwt')}, jsonwebtoken ${version('jsonwebtoken')}, jose ${version('jose')}`,
+  `- versions: @tessera/core ${version('@tessera/core')}, @tessera/refresh ${version('@tessera/refresh')}, @tessera/denylist ${version('@tessera/denylist')}, ioredis ${version('ioredis')}, redis-server ${redisVersion()}, fast-jwt ${version('fast-jwt')}, jsonwebtoken ${version('jsonwebtoken')}, jose ${version('jose')}`,
   '',
 ].join('\n');
 if (!only) writeFileSync(new URL('../docs/benchmarks.md', import.meta.url), `${header}\n${body}\n`);

@@ -4,35 +4,34 @@ import type { Revocation } from './view.js';
 /** A stream entry as ioredis returns it: `[id, [field, value, ...]]`. */
 export type StreamEntry = [id: string, fields: string[]];
 
+const USER = /^(\d{1,16}):(\d{1,16}):/;
+const SESSION = /^(\d{1,16}):/;
+
 /**
- * A log entry to a revocation; undefined for an entry we did not write (skipped, never trusted to
- * un-revoke anything: entries only ever add revocations).
+ * A log entry (see scripts.ts: `u` = `<at>:<epoch>:<sub>`, `s` = `<at>:<sid>`) to a revocation;
+ * undefined for an entry we did not write. Unknown entries are skipped: entries only ever add
+ * revocations, so skipping one can never un-revoke anything it did not itself revoke.
  */
 export function toRevocation(entry: StreamEntry): Revocation | undefined {
-  const fields = entry[1];
-  let kind: string | undefined;
-  let id: string | undefined;
-  let epoch = Number.NaN;
-  let at = Number.NaN;
-  for (let n = 0; n + 1 < fields.length; n += 2) {
-    const value = fields[n + 1]!;
-    switch (fields[n]) {
-      case 't':
-        kind = value;
-        break;
-      case 'id':
-        id = value;
-        break;
-      case 'e':
-        epoch = Number(value);
-        break;
-      case 'a':
-        at = Number(value);
-        break;
-    }
+  const [field, value] = entry[1];
+  if (value === undefined) return undefined;
+  if (field === 'u') {
+    const match = USER.exec(value);
+    if (match === null) return undefined;
+    const sub = value.slice(match[0].length);
+    const at = Number(match[1]);
+    const epoch = Number(match[2]);
+    if (!isRevocableId(sub) || !Number.isSafeInteger(at) || !(Number.isSafeInteger(epoch) && epoch > 0))
+      return undefined;
+    return { kind: 'user', sub, epoch, at };
   }
-  if (!isRevocableId(id) || !Number.isSafeInteger(at)) return undefined;
-  if (kind === 'u' && Number.isSafeInteger(epoch) && epoch > 0) return { kind: 'user', sub: id, epoch, at };
-  if (kind === 's') return { kind: 'session', sid: id, at };
+  if (field === 's') {
+    const match = SESSION.exec(value);
+    if (match === null) return undefined;
+    const sid = value.slice(match[0].length);
+    const at = Number(match[1]);
+    if (!isRevocableId(sid) || !Number.isSafeInteger(at)) return undefined;
+    return { kind: 'session', sid, at };
+  }
   return undefined;
 }

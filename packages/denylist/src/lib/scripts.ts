@@ -4,8 +4,9 @@
  * sizing notes in docs/revocation.md). Replies are integers, strings and flat arrays only.
  *
  * Keys: `{p}:origin` (string `<ms>:<random>`: when this dataset began), `{p}:log` (stream of
- * revocations: fields t = u | s, id = sub or sid, e = epoch for users, a = caller time in ms),
- * `{p}:e:<sha256(sub)>` (integer: the user's epoch; never expires).
+ * revocations, one field per entry to keep the reply small to parse: `u` = `<at>:<epoch>:<sub>` or
+ * `s` = `<at>:<sid>`, with `at` the caller's time in ms), `{p}:e:<sha256(sub)>` (integer: the
+ * user's epoch; never expires).
  */
 
 /** Creates the origin when it is missing (first use, or after data loss). */
@@ -50,7 +51,7 @@ export const REVOKE_USER = `
 ${ENSURE_ORIGIN}
 ensureOrigin(KEYS[1], ARGV[1])
 local epoch = redis.call('INCR', KEYS[2])
-local id = redis.call('XADD', KEYS[3], '*', 't', 'u', 'id', ARGV[2], 'e', epoch, 'a', ARGV[3])
+local id = redis.call('XADD', KEYS[3], '*', 'u', ARGV[3] .. ':' .. epoch .. ':' .. ARGV[2])
 trim(KEYS[3], id, tonumber(ARGV[4]))
 return {epoch, id}
 `;
@@ -62,7 +63,7 @@ export const REVOKE_SESSION = `
 -- Returns: the log entry id
 ${ENSURE_ORIGIN}
 ensureOrigin(KEYS[1], ARGV[1])
-local id = redis.call('XADD', KEYS[2], '*', 't', 's', 'id', ARGV[2], 'a', ARGV[3])
+local id = redis.call('XADD', KEYS[2], '*', 's', ARGV[3] .. ':' .. ARGV[2])
 trim(KEYS[2], id, tonumber(ARGV[4]))
 return id
 `;

@@ -1,0 +1,212 @@
+/**
+ * Denylist figures: verify with and without the denylist check (same run, paired per round);
+ * propagation latency from `revokeUser` resolving in this process to rejection in another process;
+ * `revokeUser` ops/s; time to rebuild the view from 100k log entries; heap per 100k entries.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createAccessTokens, generateSigningKey } from '@tessera/core';
+import { createDenylist, type Denylist } from '@tessera/denylist';
+import { Redis } from 'ioredis';
+import { RedisServer } from '../test/support/redis.js';
+import { compare, median, medianOf, pairedRatio, percentile } from './lib/measure.js';
+import { formatOps, type Section } from './lib/report.js';
+
+const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+
+async function verifyWithAndWithout(
+  denylist: Denylist,
+  alg: 'HS256' | 'EdDSA',
+  rounds: number,
+  durationMs: number,
+) {
+  const sign = await generateSigningKey(alg);
+  const base = { issuer: 'https://auth.bench', audience: 'https://api.bench', keys: { sign } } as const;
+  const plain = createAccessTokens(base);
+  const checked = createAccessTokens({ ...base, revocation: denylist });
+  const { token } = checked.issue({
+    sub: 'bench-user',
+    sid: 'bench-session',
+    epoch: await denylist.epoch('bench-user'),
+  });
+  await checked.verify(token);
+  const samples = await compare(
+    [
+      { name: 'without', run: () => plain.verify(token), async: true },
+      { name: 'with', run: () => checked.verify(token), async: true },
+    ],
+    { rounds, durationMs },
+  );
+  return {
+    without: medianOf(samples, 'without')!,
+    with: medianOf(samples, 'with')!,
+    ratio: pairedRatio(samples, 'with', 'without'),
+  };
+}
+
+function follower(port: number, prefix: string): Promise<ChildProcess> {
+  const child = fork(new URL('./denylist-follower.ts', import.meta.url), [String(port), prefix], {
+    execArgv: ['--conditions=@tessera/source', '--import', 'tsx'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('message', () => resolve(child));
+    child.once('error', reject);
+  });
+}
+
+function nextMessage<T>(child: ChildProcess, key: string): Promise<T> {
+  return new Promise((resolve) => {
+    const onMessage = (message: Record<string, unknown>) => {
+      if (key in message) {
+        child.off('message', onMessage);
+        resolve(message as T);
+      }
+    };
+    child.on('message', onMessage);
+  });
+}
+
+async function propagation(
+  denylist: Denylist,
+  child: ChildProcess,
+  count: number,
+): Promise<{ fromResolve: number[]; fromCall: number[] }> {
+  const latencies: number[] = [];
+  const fromCall: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const sub = `prop-${i}`;
+    const watching = nextMessage(child, 'watching');
+    child.send({ watch: sub });
+    await watching;
+    const rejected = nextMessage<{ at: string }>(child, 'rejected');
+    const calledAt = process.hrtime.bigint();
+    await denylist.revokeUser(sub);
+    const resolvedAt = process.hrtime.bigint();
+    const { at } = await rejected;
+    // The other process may see the log entry before this one sees its own reply: that counts as 0.
+    latencies.push(Math.max(0, Number(BigInt(at) - resolvedAt) / 1e6));
+    fromCall.push(Number(BigInt(at) - calledAt) / 1e6);
+  }
+  return { fromResolve: latencies, fromCall };
+}
+
+async function revocationsPerSecond(
+  denylist: Denylist,
+  concurrency: number,
+  durationMs: number,
+): Promise<number> {
+  let count = 0;
+  const deadline = performance.now() + durationMs;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, worker) => {
+      while (performance.now() < deadline) {
+        await denylist.revokeUser(`rate-${worker}-${count % 1000}`);
+        count++;
+      }
+    }),
+  );
+  return (count * 1000) / (performance.now() - start);
+}
+
+async function rebuild(client: Redis, prefix: string, entries: number) {
+  const log = `{${prefix}}:log`;
+  const now = Date.now();
+  for (let done = 0; done < entries; done += 1000) {
+    const pipeline = client.pipeline();
+    for (let i = done; i < Math.min(entries, done + 1000); i++) {
+      // Half user epochs, half sessions, ids the size of real ones (a UUID-ish sub, a 33-char sid).
+      // The format the scripts write (scripts.ts): one field per entry.
+      if (i % 2 === 0) pipeline.xadd(log, '*', 'u', `${now}:1:user-${randomBytes(12).toString('hex')}`);
+      else pipeline.xadd(log, '*', 's', `${now}:${randomBytes(25).toString('base64url').slice(0, 33)}`);
+    }
+    await pipeline.exec();
+  }
+  gc();
+  const heapBefore = process.memoryUsage().heapUsed;
+  const denylist = createDenylist({ client, prefix, onWarning: () => {} });
+  const started = performance.now();
+  await denylist.start();
+  const elapsed = performance.now() - started;
+  gc();
+  const heapAfter = process.memoryUsage().heapUsed;
+  await denylist.close();
+  return { ms: elapsed, heapBytes: heapAfter - heapBefore };
+}
+
+export async function benchDenylist(options: { rounds?: number; durationMs?: number; quick?: boolean } = {}) {
+  const rounds = options.rounds ?? 7;
+  const durationMs = options.durationMs ?? 400;
+  const server = await RedisServer.start();
+  const client = new Redis({ port: server.port, host: '127.0.0.1', enableAutoPipelining: true });
+  const prefix = 'bench';
+  const denylist = createDenylist({ client, prefix, onWarning: () => {} });
+  let child: ChildProcess | undefined;
+  try {
+    await denylist.start();
+    // A realistic view: 10k revocations in the window.
+    await Promise.all(Array.from({ length: 5000 }, (_, i) => denylist.revokeUser(`seed-${i}`)));
+    await Promise.all(Array.from({ length: 5000 }, (_, i) => denylist.revokeSession(`seed-session-${i}`)));
+    const verify = {
+      HS256: await verifyWithAndWithout(denylist, 'HS256', rounds, durationMs),
+      EdDSA: await verifyWithAndWithout(denylist, 'EdDSA', rounds, durationMs),
+    };
+    child = await follower(server.port, prefix);
+    const { fromResolve: latencies, fromCall } = await propagation(
+      denylist,
+      child,
+      options.quick ? 200 : 1000,
+    );
+    const rate1 = await revocationsPerSecond(denylist, 1, options.quick ? 500 : 2000);
+    const rate64 = await revocationsPerSecond(denylist, 64, options.quick ? 500 : 2000);
+    const built = await rebuild(client, 'bench-rebuild', 100_000);
+    const sections: Section[] = [
+      {
+        title: 'Denylist: verify with and without the check',
+        header: ['algorithm', 'verify, no denylist', 'verify + denylist check', 'ratio (paired)', 'target'],
+        rows: (['HS256', 'EdDSA'] as const).map((alg) => [
+          alg,
+          formatOps(verify[alg].without),
+          formatOps(verify[alg].with),
+          `${verify[alg].ratio.toFixed(3)}x`,
+          '>= 0.95x',
+        ]),
+        notes: [
+          `the view holds 10k revocations (5k users, 5k sessions); ${rounds} interleaved rounds of ${durationMs} ms.`,
+        ],
+      },
+      {
+        title: 'Denylist: propagation, revocations, rebuild, memory',
+        header: ['measure', 'value', 'target'],
+        rows: [
+          [
+            `propagation p50 (revokeUser resolved here -> rejected in another process, ${latencies.length} revocations)`,
+            `${percentile(latencies, 50).toFixed(2)} ms`,
+            '<= 2 ms',
+          ],
+          ['propagation p99', `${percentile(latencies, 99).toFixed(2)} ms`, '<= 10 ms'],
+          [
+            'propagation from the revokeUser call (p50 / p99), round trip included',
+            `${percentile(fromCall, 50).toFixed(2)} / ${percentile(fromCall, 99).toFixed(2)} ms`,
+            '-',
+          ],
+          ['revokeUser, 1 caller (awaited)', `${formatOps(rate1)}/s`, '-'],
+          ['revokeUser, 64 concurrent callers', `${formatOps(rate64)}/s`, '-'],
+          ['rebuild the view from 100k log entries (start)', `${built.ms.toFixed(0)} ms`, '<= 1000 ms'],
+          ['heap per 100k entries in the view', `${(built.heapBytes / 2 ** 20).toFixed(1)} MB`, '<= 30 MB'],
+        ],
+        notes: [
+          'one redis-server on loopback started by the bench, no persistence; the other process is a child process following the same log.',
+          `propagation: ${latencies.filter((value) => value === 0).length} of ${latencies.length} revocations were already rejected in the other process when revokeUser resolved here (counted as 0 ms); median ${median(latencies).toFixed(2)} ms.`,
+          'rebuild entries are half user epochs (30-char ids), half sessions (33-char ids).',
+        ],
+      },
+    ];
+    return { sections };
+  } finally {
+    child?.send({ stop: true });
+    await denylist.close();
+    client.disconnect();
+    await server.close();
+  }
+}
