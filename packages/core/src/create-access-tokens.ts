@@ -129,7 +129,9 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
     }
     if (revocation !== undefined) {
       try {
-        await revocation.check(claims);
+        // A synchronous check (the denylist's) costs no extra microtask: await only a thenable.
+        const pending = revocation.check(claims);
+        if (pending !== undefined) await pending;
       } catch (error) {
         // Fail closed: a revocation source that breaks is an outage, never an accept.
         if (error instanceof TesseraError) throw error;
