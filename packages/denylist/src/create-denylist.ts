@@ -7,6 +7,7 @@ import { type StreamEntry, toRevocation } from './lib/log-entries.js';
 import { resolveRedisOptions } from './lib/options.js';
 import { EPOCH, ORIGIN, REVOKE_SESSION, REVOKE_USER } from './lib/scripts.js';
 import { RevocationView } from './lib/view.js';
+import { withTimeout } from './lib/with-timeout.js';
 import type { Denylist, DenylistOptions } from './types.js';
 
 type ScriptClient = {
@@ -70,17 +71,11 @@ export function createDenylist(options: DenylistOptions): Denylist {
 
   /** Bounds a Redis call in time and maps any failure to ERR_UNAVAILABLE: never a silent loss. */
   async function guarded<T>(operation: () => Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
     try {
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('timed out')), timeoutMs);
-      });
-      return await Promise.race([operation(), timeout]);
+      return await withTimeout(operation(), timeoutMs, 'redis call');
     } catch (error) {
       if (error instanceof TesseraError) throw error;
       throw new UnavailableError('the revocation store is unavailable', { reason: 'redis' });
-    } finally {
-      clearTimeout(timer);
     }
   }
 

@@ -2,6 +2,7 @@ import type { Cluster, Redis } from 'ioredis';
 import type { DenylistKeys } from './keys.js';
 import { type StreamEntry, toRevocation } from './log-entries.js';
 import type { Revocation } from './view.js';
+import { withTimeout } from './with-timeout.js';
 
 /** Entries per read; a full batch means there may be more, so it does not confirm currency. */
 const BATCH = 1000;
@@ -98,16 +99,7 @@ export class LogFollower {
       .pipeline()
       .xread('COUNT', BATCH, 'BLOCK', this.#blockMs, 'STREAMS', this.#keys.log, this.#lastId)
       .get(this.#keys.origin);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('log read timed out')), this.#blockMs + this.#timeoutMs);
-    });
-    let replies: [Error | null, unknown][] | null;
-    try {
-      replies = await Promise.race([pipeline.exec(), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    const replies = await withTimeout(pipeline.exec(), this.#blockMs + this.#timeoutMs, 'log read');
     const repliedAt = performance.now();
     if (this.#closed) return;
     if (replies === null || replies.length !== 2) throw new Error('unexpected pipeline reply');

@@ -191,7 +191,7 @@ export const LIST = `
 -- list: the live sessions of one owner, oldest first (creation time, then session id).
 -- KEYS[1]  owner index (zset)
 -- ARGV[1]  key prefix of this owner's sessions   ARGV[2]  now (ms)
--- Returns: flat array, 16 strings per session: id, then the RECORD_FIELDS values ('' when missing)
+-- Returns: flat array, 16 values per session: id, then the RECORD_FIELDS values (numbers as integers, '' when missing)
 ${HELPERS}
 local now = tonumber(ARGV[2])
 local out = {}
