@@ -8,19 +8,26 @@ import { resolveRedisOptions } from './lib/options.js';
 import { EPOCH, ORIGIN, REVOKE_SESSION, REVOKE_USER } from './lib/scripts.js';
 import { RevocationView } from './lib/view.js';
 import { withTimeout } from './lib/with-timeout.js';
-import type { Denylist, DenylistOptions } from './types.js';
+import type { Denylist, DenylistOptions, RevokeUserOptions, UserEpochs } from './types.js';
 
 type ScriptClient = {
   tesseraDlOrigin(origin: string, candidate: string): Promise<string>;
-  tesseraDlEpoch(origin: string, epochKey: string, candidate: string): Promise<[number, string]>;
+  tesseraDlEpoch(
+    origin: string,
+    epochKey: string,
+    floorKey: string,
+    candidate: string,
+  ): Promise<[number, number, string]>;
   tesseraDlRevokeUser(
     origin: string,
     epochKey: string,
     log: string,
+    floorKey: string,
     candidate: string,
     sub: string,
     now: number,
     windowMs: number,
+    endSessions: '0' | '1',
   ): Promise<[number, string]>;
   tesseraDlRevokeSession(
     origin: string,
@@ -57,8 +64,8 @@ export function createDenylist(options: DenylistOptions): Denylist {
   const { client, windowMs, clock, maxStalenessMs, timeoutMs, warn } = config;
   const keys = denylistKeys(config.prefix);
   client.defineCommand('tesseraDlOrigin', { numberOfKeys: 1, lua: ORIGIN });
-  client.defineCommand('tesseraDlEpoch', { numberOfKeys: 2, lua: EPOCH });
-  client.defineCommand('tesseraDlRevokeUser', { numberOfKeys: 3, lua: REVOKE_USER });
+  client.defineCommand('tesseraDlEpoch', { numberOfKeys: 3, lua: EPOCH });
+  client.defineCommand('tesseraDlRevokeUser', { numberOfKeys: 4, lua: REVOKE_USER });
   client.defineCommand('tesseraDlRevokeSession', { numberOfKeys: 2, lua: REVOKE_SESSION });
   const redis = client as unknown as ScriptClient;
   // Reads block for at most a quarter of the staleness bound, so an idle log still confirms often.
@@ -143,16 +150,22 @@ export function createDenylist(options: DenylistOptions): Denylist {
     await checkSettings();
   }
 
+  async function epochs(sub: string): Promise<UserEpochs> {
+    requireRevocableId(sub, 'sub');
+    const [epoch, sessionFloor] = await guarded(() =>
+      redis.tesseraDlEpoch(keys.origin, keys.epoch(sub), keys.floor(sub), originCandidate(clock())),
+    );
+    return { epoch: Number(epoch), sessionFloor: Number(sessionFloor) };
+  }
+
   return Object.freeze({
     async epoch(sub: string) {
-      requireRevocableId(sub, 'sub');
-      const [epoch] = await guarded(() =>
-        redis.tesseraDlEpoch(keys.origin, keys.epoch(sub), originCandidate(clock())),
-      );
-      return Number(epoch);
+      return (await epochs(sub)).epoch;
     },
 
-    async revokeUser(sub: string) {
+    epochs,
+
+    async revokeUser(sub: string, revokeOptions: RevokeUserOptions = {}) {
       requireRevocableId(sub, 'sub');
       const now = clock();
       const [epoch] = await guarded(() =>
@@ -160,10 +173,12 @@ export function createDenylist(options: DenylistOptions): Denylist {
           keys.origin,
           keys.epoch(sub),
           keys.log,
+          keys.floor(sub),
           originCandidate(now),
           sub,
           now,
           windowMs,
+          revokeOptions.keepSessions === true ? '0' : '1',
         ),
       );
       // This process sees its own revocation at once; the others read it from the log.

@@ -1,7 +1,7 @@
 import { requireRevocableId } from './lib/ids.js';
 import { resolveMemoryOptions } from './lib/options.js';
 import { RevocationView } from './lib/view.js';
-import type { Denylist, MemoryDenylistOptions } from './types.js';
+import type { Denylist, MemoryDenylistOptions, RevokeUserOptions } from './types.js';
 
 /**
  * The embedded denylist for one process: epochs and revocations in memory, `start` and `close` do
@@ -22,15 +22,22 @@ export function createMemoryDenylist(options: MemoryDenylistOptions = {}): Denyl
   const view = new RevocationView(windowMs, clock());
   /** Epochs never expire: one number per user ever revoked. */
   const epochs = new Map<string, number>();
+  /** Session floors, also forever: the epoch of each user's last revocation that ended sessions. */
+  const floors = new Map<string, number>();
 
   return Object.freeze({
     async epoch(sub: string) {
       return epochs.get(requireRevocableId(sub, 'sub')) ?? 0;
     },
-    async revokeUser(sub: string) {
+    async epochs(sub: string) {
+      requireRevocableId(sub, 'sub');
+      return { epoch: epochs.get(sub) ?? 0, sessionFloor: floors.get(sub) ?? 0 };
+    },
+    async revokeUser(sub: string, revokeOptions: RevokeUserOptions = {}) {
       requireRevocableId(sub, 'sub');
       const epoch = (epochs.get(sub) ?? 0) + 1;
       epochs.set(sub, epoch);
+      if (revokeOptions.keepSessions !== true) floors.set(sub, epoch);
       const now = clock();
       view.apply({ kind: 'user', sub, epoch, at: now }, now);
       return epoch;

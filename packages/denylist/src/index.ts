@@ -6,4 +6,11 @@
  */
 export { createDenylist } from './create-denylist.js';
 export { createMemoryDenylist } from './create-memory-denylist.js';
-export type { Denylist, DenylistOptions, DenylistTimingOptions, MemoryDenylistOptions } from './types.js';
+export type {
+  Denylist,
+  DenylistOptions,
+  DenylistTimingOptions,
+  MemoryDenylistOptions,
+  RevokeUserOptions,
+  UserEpochs,
+} from './types.js';

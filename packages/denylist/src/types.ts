@@ -9,10 +9,17 @@ export interface Denylist extends RevocationCheck {
   /** The user's current epoch, to stamp into new access tokens (`issue({ epoch })`). */
   epoch(sub: string): Promise<number>;
   /**
-   * Revokes every access token of `sub` issued so far (increments the epoch). Resolves with the new
-   * epoch once the revocation is stored; rejects with `ERR_UNAVAILABLE` when it could not be.
+   * The user's epoch and session floor, read together (one round trip, one consistent snapshot).
+   * `@tessera/sessions` reads both at every refresh.
    */
-  revokeUser(sub: string): Promise<number>;
+  epochs(sub: string): Promise<UserEpochs>;
+  /**
+   * Revokes every access token of `sub` issued so far (increments the epoch) and, unless
+   * `keepSessions`, raises the session floor to the new epoch (sessions created before it end at
+   * their next refresh). Resolves with the new epoch once stored; rejects with `ERR_UNAVAILABLE`
+   * when it could not be.
+   */
+  revokeUser(sub: string, options?: RevokeUserOptions): Promise<number>;
   /**
    * Revokes every access token carrying `sid` (claim `sid`), for as long as such a token can live.
    * Resolves once stored; rejects with `ERR_UNAVAILABLE` when it could not be.
@@ -27,6 +34,26 @@ export interface Denylist extends RevocationCheck {
   start(): Promise<void>;
   /** Stops following (the Redis client you passed stays open). */
   close(): Promise<void>;
+}
+
+/** A user's two counters. */
+export interface UserEpochs {
+  /** Access tokens stamped with a lower `epoch` claim are revoked. */
+  readonly epoch: number;
+  /**
+   * Sessions created under a lower epoch are over: the epoch of the last `revokeUser` that did not
+   * keep sessions ("log out everywhere"). At most `epoch`.
+   */
+  readonly sessionFloor: number;
+}
+
+/** Options of {@link Denylist.revokeUser}. */
+export interface RevokeUserOptions {
+  /**
+   * Revoke the access tokens only, and let sessions go on (their next refresh issues a token under
+   * the new epoch): what a privilege change needs. Default false: sessions end too.
+   */
+  readonly keepSessions?: boolean;
 }
 
 /** Options shared by both denylists. Durations in seconds. */

@@ -57,6 +57,20 @@ describe.each(KINDS)('denylist contract: %s', (kind: Kind) => {
     expect(await outcome(p.access.verify(after))).toBe('ok');
   });
 
+  it('revokeUser raises the session floor with the epoch, unless sessions are kept', async () => {
+    expect(await p.denylist.epochs('frank')).toEqual({ epoch: 0, sessionFloor: 0 });
+    expect(await p.denylist.revokeUser('frank', { keepSessions: true })).toBe(1);
+    expect(await p.denylist.epochs('frank')).toEqual({ epoch: 1, sessionFloor: 0 });
+    expect(await p.denylist.revokeUser('frank')).toBe(2);
+    expect(await p.denylist.epochs('frank')).toEqual({ epoch: 2, sessionFloor: 2 });
+    const kept = await issue('frank', 'frank-laptop');
+    expect(await p.denylist.revokeUser('frank', { keepSessions: true })).toBe(3);
+    // Keeping sessions still revokes every earlier access token.
+    expect(await outcome(p.access.verify(kept))).toBe('ERR_TOKEN_REVOKED');
+    expect(await p.denylist.epochs('frank')).toEqual({ epoch: 3, sessionFloor: 2 });
+    expect(await p.denylist.epochs('someone-else')).toEqual({ epoch: 0, sessionFloor: 0 });
+  });
+
   it('a token without an epoch claim counts as epoch 0', async () => {
     const bare = p.access.issue({ sub: 'dave' }).token;
     expect(await outcome(p.access.verify(bare))).toBe('ok');
@@ -113,6 +127,7 @@ describe.each(KINDS)('denylist contract: %s', (kind: Kind) => {
       expect(await outcome(p.denylist.revokeUser(bad as string))).toBe('ERR_TOKEN_CLAIMS');
       expect(await outcome(p.denylist.revokeSession(bad as string))).toBe('ERR_TOKEN_CLAIMS');
       expect(await outcome(p.denylist.epoch(bad as string))).toBe('ERR_TOKEN_CLAIMS');
+      expect(await outcome(p.denylist.epochs(bad as string))).toBe('ERR_TOKEN_CLAIMS');
     }
     // Two lone surrogates would both become U+FFFD in UTF-8: a token naming one is refused outright.
     const token = p.access.issue({ sub: '\uD800' }).token;

@@ -9,6 +9,8 @@ export interface DenylistKeys {
   readonly origin: string;
   readonly log: string;
   epoch(sub: string): string;
+  /** The user's session floor (see `Denylist.epochs`). */
+  floor(sub: string): string;
 }
 
 export function denylistKeys(prefix: string): DenylistKeys {
@@ -17,6 +19,7 @@ export function denylistKeys(prefix: string): DenylistKeys {
     origin: `${tag}:origin`,
     log: `${tag}:log`,
     epoch: (sub) => `${tag}:e:${hash('sha256', sub, 'base64url')}`,
+    floor: (sub) => `${tag}:f:${hash('sha256', sub, 'base64url')}`,
   };
 }
 

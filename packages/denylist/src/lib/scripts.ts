@@ -6,7 +6,8 @@
  * Keys: `{p}:origin` (string `<ms>:<random>`: when this dataset began), `{p}:log` (stream of
  * revocations, one field per entry to keep the reply small to parse: `u` = `<at>:<epoch>:<sub>` or
  * `s` = `<at>:<sid>`, with `at` the caller's time in ms), `{p}:e:<sha256(sub)>` (integer: the
- * user's epoch; never expires).
+ * user's epoch; never expires), `{p}:f:<sha256(sub)>` (integer: the user's session floor, the epoch
+ * of the last revocation that also ended sessions; never expires).
  */
 
 /** Creates the origin when it is missing (first use, or after data loss). */
@@ -34,23 +35,27 @@ return ensureOrigin(KEYS[1], ARGV[1])
 `;
 
 export const EPOCH = `
--- epoch: a user's current epoch (0 when never revoked).
--- KEYS[1]  origin   KEYS[2]  epoch key of the user
+-- epoch: a user's current epoch and session floor (0 when never revoked), read together.
+-- KEYS[1]  origin   KEYS[2]  epoch key of the user   KEYS[3]  floor key of the user
 -- ARGV[1]  candidate origin
--- Returns: {epoch, origin}
+-- Returns: {epoch, floor, origin}
 ${ENSURE_ORIGIN}
 local origin = ensureOrigin(KEYS[1], ARGV[1])
-return {tonumber(redis.call('GET', KEYS[2]) or '0'), origin}
+local values = redis.call('MGET', KEYS[2], KEYS[3])
+return {tonumber(values[1] or '0'), tonumber(values[2] or '0'), origin}
 `;
 
 export const REVOKE_USER = `
--- revokeUser: increment the user's epoch and log it, atomically.
--- KEYS[1]  origin   KEYS[2]  epoch key of the user   KEYS[3]  log stream
+-- revokeUser: increment the user's epoch (and raise the session floor to it, unless sessions are
+-- kept) and log it, atomically.
+-- KEYS[1]  origin   KEYS[2]  epoch key of the user   KEYS[3]  log stream   KEYS[4]  floor key
 -- ARGV[1]  candidate origin   ARGV[2]  sub   ARGV[3]  now (caller ms)   ARGV[4]  window (ms)
+-- ARGV[5]  "1" to raise the session floor, "0" to keep sessions
 -- Returns: {new epoch, log entry id}
 ${ENSURE_ORIGIN}
 ensureOrigin(KEYS[1], ARGV[1])
 local epoch = redis.call('INCR', KEYS[2])
+if ARGV[5] == '1' then redis.call('SET', KEYS[4], epoch) end
 local id = redis.call('XADD', KEYS[3], '*', 'u', ARGV[3] .. ':' .. epoch .. ':' .. ARGV[2])
 trim(KEYS[3], id, tonumber(ARGV[4]))
 return {epoch, id}
