@@ -85,6 +85,11 @@ export interface RefreshTokens {
   ): Promise<readonly string[]>;
   /** The live sessions of `sub`, oldest first. */
   list(sub: string): Promise<readonly SessionInfo[]>;
+  /**
+   * The session a refresh token names, once its MAC checks out (no store access, any generation):
+   * for a logout that presents the token. Undefined for anything malformed or forged.
+   */
+  sessionIdOf(token: string): string | undefined;
 }
 
 const META_LIMIT = 512;
@@ -216,7 +221,11 @@ export function createRefreshTokens(options: RefreshTokensOptions): RefreshToken
     return records.map(info);
   }
 
-  return Object.freeze({ issue, rotate, revoke, revokeAll, list });
+  function sessionIdOf(token: string): string | undefined {
+    return parseToken(token, secrets)?.sessionId;
+  }
+
+  return Object.freeze({ issue, rotate, revoke, revokeAll, list, sessionIdOf });
 }
 
 /** Store failures become ERR_UNAVAILABLE (retryable); nothing was consumed, since the store is atomic. */

@@ -185,7 +185,12 @@ describe.each(BACKENDS)('refresh-token store contract (%s)', (name) => {
       ['rt2', kid, sid, gen, nonce, mac],
     ].map((parts) => parts.join('.'));
     forgeries.push(`${token}.x`, token.slice(0, -1), '', 'null', 'x'.repeat(10_000));
-    for (const forged of forgeries) expect(await codeOf(tokens.rotate(forged))).toBe('ERR_REFRESH_INVALID');
+    for (const forged of forgeries) {
+      expect(await codeOf(tokens.rotate(forged))).toBe('ERR_REFRESH_INVALID');
+      // sessionIdOf (used by logout) authenticates the token just the same.
+      expect(tokens.sessionIdOf(forged)).toBeUndefined();
+    }
+    expect(tokens.sessionIdOf(token)).toBe(sid);
     // The session was never touched: the genuine token still rotates (a reuse mark would make this fail).
     expect((await tokens.rotate(token)).generation).toBe(1);
   });

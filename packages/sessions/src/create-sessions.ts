@@ -1,0 +1,326 @@
+import {
+  type AccessTokenClaims,
+  RefreshInvalidError,
+  SessionRevokedError,
+  TesseraError,
+  TokenClaimsError,
+  UnavailableError,
+} from '@tessera/core';
+import type { SessionInfo, SessionMeta } from '@tessera/refresh';
+import { changedMeta } from './lib/anomaly.js';
+import { createEmitter } from './lib/emitter.js';
+import { fingerprint } from './lib/fingerprint.js';
+import { resolveSessionsOptions } from './lib/options.js';
+import type {
+  CredentialsChangedResult,
+  LoginOptions,
+  PolicyDecision,
+  RefreshedTokens,
+  SessionClaims,
+  SessionEndReason,
+  SessionSummary,
+  Sessions,
+  SessionsOptions,
+  SessionTokens,
+  UserRevokeReason,
+} from './types.js';
+
+const NO_CLAIMS: SessionClaims = Object.freeze({});
+/** Longest string `logout` takes as a session id (refresh session ids are 33 characters). */
+const MAX_SESSION_ID = 64;
+
+/**
+ * Creates the session service: login, rotation, verification and every kind of revocation, composed
+ * from `@tessera/core` (access tokens), `@tessera/refresh` (rotating refresh tokens) and
+ * `@tessera/denylist` (instant revocation).
+ *
+ * Two counters per user live in the denylist: the epoch (access tokens stamped below it are dead)
+ * and the session floor (sessions created below it end at their next refresh). "Log out everywhere"
+ * raises both; a privilege change raises only the epoch, so sessions go on with new claims.
+ *
+ * @example
+ * ```ts
+ * const sessions = createSessions({ access, refresh, denylist, events: (e) => log.info(e) });
+ * const { accessToken, refreshToken } = await sessions.login('user-1', { meta: { userAgent } });
+ * const claims = await sessions.verify(accessToken.token);
+ * const next = await sessions.refresh(refreshToken);
+ * await sessions.logout(next.refreshToken);
+ * ```
+ */
+export function createSessions(options: SessionsOptions): Sessions {
+  const { access, refresh, denylist, policy, claims: resolveClaims, clock } = resolveSessionsOptions(options);
+  const events = createEmitter(options.events);
+  const emit = events.emit;
+
+  async function claimsOf(sub: string): Promise<SessionClaims> {
+    return resolveClaims === undefined ? NO_CLAIMS : await resolveClaims(sub);
+  }
+
+  function issueAccess(sub: string, sessionId: string, epoch: number, authMs: number, claims: SessionClaims) {
+    return access.issue({
+      sub,
+      sid: sessionId,
+      epoch,
+      authTime: Math.floor(authMs / 1000),
+      ...(claims.scope === undefined ? {} : { scope: claims.scope }),
+      ...(claims.claims === undefined ? {} : { claims: claims.claims }),
+    });
+  }
+
+  /** Ends a session in the store and kills its live access tokens; both must succeed. */
+  async function endSession(sessionId: string, reason: SessionEndReason, sub?: string): Promise<boolean> {
+    const [live] = await Promise.all([refresh.revoke(sessionId, reason), denylist.revokeSession(sessionId)]);
+    if (live) {
+      emit({
+        type: 'session.revoked',
+        at: clock(),
+        sessionId,
+        reason,
+        ...(sub === undefined ? {} : { sub }),
+      });
+    }
+    return live;
+  }
+
+  async function revokeUser(sub: string, reason: UserRevokeReason, keepSessions: boolean): Promise<number> {
+    const epoch = await denylist.revokeUser(sub, { keepSessions });
+    emit({ type: 'user.revoked', at: clock(), sub, epoch, reason, sessionsEnded: !keepSessions });
+    return epoch;
+  }
+
+  function rejected(kind: 'access' | 'refresh', token: unknown, error: unknown): void {
+    if (!events.enabled) return;
+    const code = error instanceof TesseraError ? error.code : 'ERR_UNAVAILABLE';
+    const detail = error instanceof TesseraError ? error : undefined;
+    emit({
+      type: 'token.rejected',
+      at: clock(),
+      kind,
+      category: code,
+      fingerprint: fingerprint(token),
+      ...(detail?.reason === undefined ? {} : { reason: detail.reason }),
+      ...(detail?.sessionId === undefined ? {} : { sessionId: detail.sessionId }),
+    });
+  }
+
+  async function login(sub: string, loginOptions: LoginOptions = {}): Promise<SessionTokens> {
+    const [{ epoch }, base] = await Promise.all([denylist.epochs(sub), claimsOf(sub)]);
+    const issued = await refresh.issue({
+      sub,
+      epoch,
+      ...(loginOptions.meta ? { meta: loginOptions.meta } : {}),
+    });
+    const { session } = issued;
+    const at = clock();
+    emit({ type: 'session.created', at, sessionId: session.sessionId, sub, meta: session.meta });
+    // Sessions evicted by the per-user cap end like any other: their access tokens die too.
+    await Promise.all(issued.evicted.map((sessionId) => denylist.revokeSession(sessionId)));
+    for (const sessionId of issued.evicted)
+      emit({ type: 'session.revoked', at, sessionId, sub, reason: 'evicted' });
+    const claims: SessionClaims = {
+      ...((loginOptions.scope ?? base.scope) === undefined
+        ? {}
+        : { scope: loginOptions.scope ?? base.scope }),
+      ...(base.claims === undefined && loginOptions.claims === undefined
+        ? {}
+        : { claims: { ...base.claims, ...loginOptions.claims } }),
+    };
+    const accessToken = issueAccess(sub, session.sessionId, epoch, session.createdAt.getTime(), claims);
+    return { accessToken, refreshToken: issued.token, session: summary(session) };
+  }
+
+  async function refreshTokens(
+    refreshToken: string,
+    refreshOptions: { meta?: SessionMeta } = {},
+  ): Promise<RefreshedTokens> {
+    const meta = refreshOptions.meta;
+    let rotated: Awaited<ReturnType<typeof refresh.rotate>>;
+    try {
+      rotated = await refresh.rotate(refreshToken, meta === undefined ? {} : { meta });
+    } catch (error) {
+      rejected('refresh', refreshToken, error);
+      if (
+        error instanceof TesseraError &&
+        error.code === 'ERR_REFRESH_REUSED' &&
+        error.sessionId !== undefined
+      ) {
+        await reuseDetected(error.sessionId, refreshToken);
+      }
+      throw error;
+    }
+    const { sessionId, sub } = rotated;
+    // Security: one read of both counters. The new token carries the epoch that was just checked
+    // against the session; a revokeUser landing after this read makes that epoch stale at once.
+    const { epoch, sessionFloor } = await denylist.epochs(sub);
+    if ((rotated.epoch ?? 0) < sessionFloor) {
+      await refresh.revoke(sessionId, 'user_revoked');
+      emit({ type: 'session.revoked', at: clock(), sessionId, sub, reason: 'user_revoked' });
+      const error = new SessionRevokedError('the session was revoked', { reason: 'user_revoked', sessionId });
+      rejected('refresh', refreshToken, error);
+      throw error;
+    }
+    if (meta !== undefined && rotated.previousMeta !== undefined) {
+      await screenAnomaly(sessionId, sub, rotated.previousMeta, meta, refreshToken);
+    }
+    const claims = await claimsOf(sub);
+    const accessToken = issueAccess(sub, sessionId, epoch, rotated.session.createdAt.getTime(), claims);
+    emit({
+      type: rotated.retried ? 'session.retried' : 'session.rotated',
+      at: clock(),
+      sessionId,
+      sub,
+      generation: rotated.generation,
+    });
+    return { accessToken, refreshToken: rotated.token, session: rotated.session, retried: rotated.retried };
+  }
+
+  /** Reuse: the store has revoked the family; kill its live access tokens before answering. */
+  async function reuseDetected(sessionId: string, token: string): Promise<void> {
+    const at = clock();
+    emit({ type: 'session.reuse_detected', at, sessionId, fingerprint: fingerprint(token) });
+    try {
+      await denylist.revokeSession(sessionId);
+    } catch (error) {
+      // Loud, never silent: the caller gets ERR_UNAVAILABLE (HTTP 503), the event above still fired.
+      throw error instanceof TesseraError
+        ? error
+        : new UnavailableError('could not revoke the access tokens of a reused session', { sessionId });
+    }
+    emit({ type: 'session.revoked', at, sessionId, reason: 'reuse' });
+  }
+
+  async function screenAnomaly(
+    sessionId: string,
+    sub: string,
+    previous: SessionMeta,
+    current: SessionMeta,
+    token: string,
+  ): Promise<void> {
+    const changed = changedMeta(previous, current);
+    if (changed.length === 0) return;
+    let decision: PolicyDecision = 'allow';
+    if (policy?.anomaly !== undefined) {
+      try {
+        decision =
+          (await policy.anomaly({ sessionId, sub, changed, previous, current })) === 'revoke'
+            ? 'revoke'
+            : 'allow';
+      } catch {
+        decision = 'revoke'; // Security: a policy that cannot decide does not wave a suspicious session through.
+      }
+    }
+    emit({ type: 'session.anomaly', at: clock(), sessionId, sub, changed, previous, current, decision });
+    if (decision === 'revoke') {
+      await endSession(sessionId, 'policy', sub);
+      const error = new SessionRevokedError('the session was revoked', { reason: 'policy', sessionId });
+      rejected('refresh', token, error);
+      throw error;
+    }
+  }
+
+  async function verify(token: string, verifyOptions: { scope?: string | readonly string[] } = {}) {
+    try {
+      const claims = await access.verify(
+        token,
+        verifyOptions.scope === undefined ? {} : { scope: verifyOptions.scope },
+      );
+      requireSessionClaims(claims);
+      // The denylist check runs here whether or not `access` was built with it (then it is cheap twice).
+      denylist.check(claims);
+      return claims;
+    } catch (error) {
+      rejected('access', token, error);
+      if (error instanceof TesseraError) throw error;
+      throw new UnavailableError('the access token could not be verified', { reason: 'internal' });
+    }
+  }
+
+  async function logout(refreshTokenOrSessionId: string): Promise<boolean> {
+    const sessionId = refresh.sessionIdOf(refreshTokenOrSessionId) ?? plainSessionId(refreshTokenOrSessionId);
+    return endSession(sessionId, 'logout');
+  }
+
+  async function logoutEverywhere(sub: string) {
+    await revokeUser(sub, 'logout_everywhere', false);
+    const revoked = await refresh.revokeAll(sub, { reason: 'logout_everywhere' });
+    const at = clock();
+    for (const sessionId of revoked)
+      emit({ type: 'session.revoked', at, sessionId, sub, reason: 'logout_everywhere' });
+    return { revoked };
+  }
+
+  async function credentialsChanged(
+    sub: string,
+    changeOptions: { keep?: string; revokeSessions?: boolean } = {},
+  ): Promise<CredentialsChangedResult> {
+    if (changeOptions.revokeSessions === false) {
+      await revokeUser(sub, 'credentials_changed', true);
+      return { revoked: [] };
+    }
+    const kept =
+      changeOptions.keep === undefined
+        ? undefined
+        : (await refresh.list(sub)).find((session) => session.sessionId === changeOptions.keep);
+    await revokeUser(sub, 'credentials_changed', false);
+    const revoked = await refresh.revokeAll(sub, { reason: 'credentials_changed' });
+    const at = clock();
+    for (const sessionId of revoked)
+      emit({ type: 'session.revoked', at, sessionId, sub, reason: 'credentials_changed' });
+    if (kept === undefined) return { revoked };
+    // The device that made the change goes on in a new session (rotation on credential change).
+    return { revoked, kept: await login(sub, { meta: kept.meta }) };
+  }
+
+  async function privilegesChanged(sub: string): Promise<void> {
+    await revokeUser(sub, 'privileges_changed', true);
+  }
+
+  async function list(sub: string): Promise<readonly SessionInfo[]> {
+    const [sessions, { sessionFloor }] = await Promise.all([refresh.list(sub), denylist.epochs(sub)]);
+    // Sessions below the floor are over (they end at their next refresh): never show them as live.
+    return sessions.filter((session) => (session.epoch ?? 0) >= sessionFloor);
+  }
+
+  async function revokeSession(sessionId: string): Promise<boolean> {
+    return endSession(plainSessionId(sessionId), 'revoked');
+  }
+
+  return Object.freeze({
+    login,
+    refresh: refreshTokens,
+    verify,
+    logout,
+    logoutEverywhere,
+    credentialsChanged,
+    privilegesChanged,
+    list,
+    revokeSession,
+  } satisfies Sessions);
+}
+
+function summary(session: SessionInfo): SessionSummary {
+  const { meta: _meta, ...rest } = session;
+  return rest;
+}
+
+/** Security: only tokens minted for a session (with `sid` and `epoch`) are session access tokens. */
+function requireSessionClaims(claims: AccessTokenClaims): void {
+  if (typeof claims.sid !== 'string' || typeof claims.epoch !== 'number') {
+    throw new TokenClaimsError('the access token does not belong to a session', {
+      reason: 'not_a_session_token',
+      claim: typeof claims.sid !== 'string' ? 'sid' : 'epoch',
+    });
+  }
+}
+
+function plainSessionId(value: unknown): string {
+  if (
+    typeof value !== 'string' ||
+    value.length === 0 ||
+    value.length > MAX_SESSION_ID ||
+    value.includes('.')
+  ) {
+    throw new RefreshInvalidError('not a refresh token or a session id', { reason: 'malformed' });
+  }
+  return value;
+}

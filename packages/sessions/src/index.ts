@@ -1,0 +1,25 @@
+/**
+ * `@tessera/sessions`: the whole session lifecycle (login, rotation, logout on one device or
+ * everywhere, credential and privilege changes, devices page, lifecycle events), composed from
+ * `@tessera/core`, `@tessera/refresh` and `@tessera/denylist`.
+ * @packageDocumentation
+ */
+export { createSessions } from './create-sessions.js';
+export type {
+  AnomalySignal,
+  ClaimsResolver,
+  CredentialsChangedResult,
+  LoginOptions,
+  PolicyDecision,
+  RefreshedTokens,
+  SessionClaims,
+  SessionEndReason,
+  SessionEvent,
+  SessionEventType,
+  SessionPolicy,
+  SessionSummary,
+  Sessions,
+  SessionsOptions,
+  SessionTokens,
+  UserRevokeReason,
+} from './types.js';

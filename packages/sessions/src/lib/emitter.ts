@@ -1,0 +1,27 @@
+import type { SessionEvent } from '../types.js';
+
+type Listener = (event: SessionEvent) => void;
+
+/**
+ * Delivers events to the listener. A listener that throws never breaks a login, a refresh or a
+ * revocation: its error becomes a process warning (monitoring must not become an outage).
+ */
+export function createEmitter(listener: Listener | undefined): {
+  readonly enabled: boolean;
+  emit(event: SessionEvent): void;
+} {
+  return {
+    enabled: listener !== undefined,
+    emit(event) {
+      if (listener === undefined) return;
+      try {
+        listener(event);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        process.emitWarning(`tessera sessions: the events listener threw on ${event.type}: ${message}`, {
+          code: 'TESSERA_SESSIONS_EVENTS',
+        });
+      }
+    },
+  };
+}

@@ -1,0 +1,212 @@
+import type {
+  AccessTokenClaims,
+  AccessTokens,
+  IssuedAccessToken,
+  JsonValue,
+  TesseraErrorCode,
+} from '@tessera/core';
+import type { Denylist } from '@tessera/denylist';
+import type { RefreshTokens, SessionInfo, SessionMeta } from '@tessera/refresh';
+
+/** The claims a session's access tokens carry beyond the registered ones. */
+export interface SessionClaims {
+  /** Scopes: a space-separated string or a list of scope tokens. */
+  readonly scope?: string | readonly string[];
+  /** Custom claims; they may not override registered ones. */
+  readonly claims?: { readonly [claim: string]: JsonValue };
+}
+
+/**
+ * Where the claims of every refreshed access token come from: your source of truth for roles and
+ * scopes, asked again at each refresh, so a privilege change shows in the next token.
+ */
+export type ClaimsResolver = (sub: string) => SessionClaims | Promise<SessionClaims>;
+
+/** What `policy.anomaly` decides. */
+export type PolicyDecision = 'allow' | 'revoke';
+
+/** A change of device between two rotations of one session. */
+export interface AnomalySignal {
+  readonly sessionId: string;
+  readonly sub: string;
+  /** What changed. */
+  readonly changed: readonly ('userAgent' | 'ip')[];
+  readonly previous: SessionMeta;
+  readonly current: SessionMeta;
+}
+
+/** Decisions you plug in. */
+export interface SessionPolicy {
+  /**
+   * Called when the user agent or IP of a session changed between rotations. Return `'revoke'` to
+   * end the session at once (the refresh then fails with `ERR_SESSION_REVOKED`, reason `policy`).
+   * Default: allow (the `session.anomaly` event is emitted either way). A throw counts as `'revoke'`.
+   */
+  readonly anomaly?: (signal: AnomalySignal) => PolicyDecision | Promise<PolicyDecision>;
+}
+
+/** Why a session ended. */
+export type SessionEndReason =
+  | 'logout'
+  | 'revoked'
+  | 'reuse'
+  | 'logout_everywhere'
+  | 'credentials_changed'
+  | 'user_revoked'
+  | 'evicted'
+  | 'policy';
+
+/** Why all of a user's access tokens were revoked. */
+export type UserRevokeReason = 'logout_everywhere' | 'credentials_changed' | 'privileges_changed';
+
+interface EventBase {
+  /** When it happened, ms since the epoch (the injected clock). */
+  readonly at: number;
+}
+
+/**
+ * Lifecycle events, for monitoring and audit. They carry ids and short token fingerprints (12
+ * characters of the token's SHA-256, to correlate log lines), never a token.
+ */
+export type SessionEvent =
+  | (EventBase & {
+      readonly type: 'session.created';
+      readonly sessionId: string;
+      readonly sub: string;
+      readonly meta: SessionMeta;
+    })
+  | (EventBase & {
+      readonly type: 'session.rotated' | 'session.retried';
+      readonly sessionId: string;
+      readonly sub: string;
+      readonly generation: number;
+    })
+  | (EventBase & {
+      readonly type: 'session.reuse_detected';
+      readonly sessionId: string;
+      /** Fingerprint of the replayed (stolen or duplicated) refresh token. */
+      readonly fingerprint: string;
+    })
+  | (EventBase & {
+      readonly type: 'session.revoked';
+      readonly sessionId: string;
+      readonly sub?: string;
+      readonly reason: SessionEndReason;
+    })
+  | (EventBase & {
+      readonly type: 'user.revoked';
+      readonly sub: string;
+      readonly epoch: number;
+      readonly reason: UserRevokeReason;
+      /** Whether the user's sessions ended too. */
+      readonly sessionsEnded: boolean;
+    })
+  | (EventBase & { readonly type: 'session.anomaly' } & AnomalySignal & {
+        readonly decision: PolicyDecision;
+      })
+  | (EventBase & {
+      readonly type: 'token.rejected';
+      readonly kind: 'access' | 'refresh';
+      /** The error code: the category of the rejection. */
+      readonly category: TesseraErrorCode;
+      readonly reason?: string;
+      readonly sessionId?: string;
+      readonly fingerprint: string;
+    });
+
+/** Every event type. */
+export type SessionEventType = SessionEvent['type'];
+
+/** Options of {@link createSessions}. */
+export interface SessionsOptions {
+  /** Access tokens (`@tessera/core`). Sessions runs the denylist check on every verify itself. */
+  readonly access: AccessTokens;
+  /** Refresh tokens (`@tessera/refresh`). */
+  readonly refresh: RefreshTokens;
+  /** The denylist (`@tessera/denylist`), started. */
+  readonly denylist: Denylist;
+  /** Receives every lifecycle event. It should not throw; a throw is reported as a process warning. */
+  readonly events?: (event: SessionEvent) => void;
+  /** Decisions on anomalies. */
+  readonly policy?: SessionPolicy;
+  /** The claims of refreshed tokens (and the base of login's). Default: none. */
+  readonly claims?: ClaimsResolver;
+  /** Current time in ms, for event times. Default `Date.now`. */
+  readonly clock?: () => number;
+}
+
+/** A new token pair. */
+export interface SessionTokens {
+  /** The access token. A secret: send it to the client, never log it. */
+  readonly accessToken: IssuedAccessToken;
+  /** The refresh token. A secret: send it to the client once, never log it. */
+  readonly refreshToken: string;
+  /** The session's times and ids (device metadata: see `list`). */
+  readonly session: SessionSummary;
+}
+
+/** A session's ids and times. */
+export type SessionSummary = Omit<SessionInfo, 'meta'>;
+
+/** What {@link Sessions.refresh} returns. */
+export interface RefreshedTokens extends SessionTokens {
+  /** True when this was an idempotent retry within the grace window (same refresh token again). */
+  readonly retried: boolean;
+}
+
+/** Options of {@link Sessions.login}. */
+export interface LoginOptions extends SessionClaims {
+  /** Device metadata (user agent, IP, label) for the devices page and anomaly signals. */
+  readonly meta?: SessionMeta;
+}
+
+/** What {@link Sessions.credentialsChanged} returns. */
+export interface CredentialsChangedResult {
+  /** The sessions that ended. */
+  readonly revoked: readonly string[];
+  /** The new session that replaces `keep` on its device (a fresh id: rotation on credential change). */
+  readonly kept?: SessionTokens;
+}
+
+/** The session service returned by {@link createSessions}. */
+export interface Sessions {
+  /**
+   * Starts a new session (always a new id: no fixation) and returns its first token pair. Call it
+   * once the user has authenticated.
+   */
+  login(sub: string, options?: LoginOptions): Promise<SessionTokens>;
+  /**
+   * Rotates a refresh token into a new pair. The new access token carries the epoch read for the
+   * session in the same step. Rejects with `ERR_REFRESH_INVALID`, `ERR_REFRESH_EXPIRED`,
+   * `ERR_REFRESH_REUSED` (the session and its access tokens are now revoked), `ERR_SESSION_REVOKED`
+   * or `ERR_UNAVAILABLE`.
+   */
+  refresh(refreshToken: string, options?: { meta?: SessionMeta }): Promise<RefreshedTokens>;
+  /** Verifies an access token of a session, including the revocation check. */
+  verify(accessToken: string, options?: { scope?: string | readonly string[] }): Promise<AccessTokenClaims>;
+  /**
+   * Ends one session, named by one of its refresh tokens (any generation) or by its id, and revokes
+   * its live access tokens at once. Resolves false when the session was not live (idempotent).
+   */
+  logout(refreshTokenOrSessionId: string): Promise<boolean>;
+  /** Ends every session of `sub` and revokes every access token: one epoch increment. */
+  logoutEverywhere(sub: string): Promise<{ readonly revoked: readonly string[] }>;
+  /**
+   * After a password or MFA change: every access token of `sub` is revoked and (unless
+   * `revokeSessions: false`) every session ends. `keep` names the session of the device that made
+   * the change: it is replaced by a new session for the same device, returned as `kept`.
+   */
+  credentialsChanged(
+    sub: string,
+    options?: { keep?: string; revokeSessions?: boolean },
+  ): Promise<CredentialsChangedResult>;
+  /**
+   * After a change of roles or scopes: every access token of `sub` is revoked, sessions go on, and
+   * each one's next refresh carries the claims `options.claims` resolves then.
+   */
+  privilegesChanged(sub: string): Promise<void>;
+  /** The live sessions of `sub`, oldest first: for a devices page. */
+  list(sub: string): Promise<readonly SessionInfo[]>;
+  /** Ends one session by id (a devices page's "sign out this device"). False when not live. */
+  revokeSession(sessionId: string): Promise<boolean>;
+}
