@@ -1,0 +1,119 @@
+import { randomBytes } from 'node:crypto';
+import { type AccessTokens, createAccessTokens, generateSigningKey, type Jwk } from '@tessera/core';
+import { createDenylist, createMemoryDenylist, type Denylist } from '@tessera/denylist';
+import { createHttpAuth, type HttpAuth, type RefreshTransport } from '@tessera/http';
+import { createMemoryStore, createRefreshTokens } from '@tessera/refresh';
+import { createRedisStore } from '@tessera/refresh/redis';
+import { createSessions, type SessionEvent, type Sessions } from '@tessera/sessions';
+import { Redis } from 'ioredis';
+import { createUsers, type Users } from './users.js';
+
+/** Secrets that every server of one deployment shares (each process of a fleet gets the same ones). */
+export interface SharedSecrets {
+  readonly signingKey: Jwk;
+  /** The refresh-token MAC secret, base64url. */
+  readonly refreshSecret: string;
+}
+
+export async function newSecrets(): Promise<SharedSecrets> {
+  return {
+    signingKey: await generateSigningKey('EdDSA', { kid: `demo-${randomBytes(4).toString('hex')}` }),
+    refreshSecret: randomBytes(32).toString('base64url'),
+  };
+}
+
+export interface StackOptions {
+  /** Run on this Redis (URL) instead of the in-memory stores. */
+  readonly redisUrl?: string;
+  /** Key prefix on Redis (servers of one deployment share it). */
+  readonly prefix?: string;
+  readonly secrets?: SharedSecrets;
+  readonly transport?: RefreshTransport['in'];
+  readonly events?: (event: SessionEvent) => void;
+  /** Per-test clock. */
+  readonly clock?: () => number;
+}
+
+/** Everything the example API runs on. */
+export interface Stack {
+  readonly access: AccessTokens;
+  readonly denylist: Denylist;
+  readonly sessions: Sessions;
+  readonly http: HttpAuth;
+  readonly users: Users;
+  readonly secrets: SharedSecrets;
+  close(): Promise<void>;
+}
+
+/** The demo's users: alice is a customer, bob an admin. */
+export const DEMO_USERS = {
+  alice: { password: 'correct horse battery staple', role: 'customer' },
+  bob: { password: 'hunter2 but longer', role: 'admin' },
+} as const;
+
+export async function createStack(options: StackOptions = {}): Promise<Stack> {
+  const secrets = options.secrets ?? (await newSecrets());
+  const clock = options.clock ?? Date.now;
+  const prefix = options.prefix ?? 'tessera:demo';
+  const client =
+    options.redisUrl === undefined
+      ? undefined
+      : new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  if (client !== undefined) {
+    await new Promise<void>((resolve, reject) => {
+      client.once('ready', resolve);
+      client.once('error', reject);
+    });
+  }
+  const denylist =
+    client === undefined
+      ? createMemoryDenylist({ clock })
+      : createDenylist({ client, prefix: `${prefix}:dl`, clock, onWarning: () => {} });
+  await denylist.start();
+  const access = createAccessTokens({
+    issuer: 'https://demo.tessera.test',
+    audience: 'https://api.demo.tessera.test',
+    keys: { sign: secrets.signingKey },
+    cache: true,
+    revocation: denylist,
+    clock,
+  });
+  const refresh = createRefreshTokens({
+    store:
+      client === undefined
+        ? createMemoryStore({ clock })
+        : createRedisStore({ client, prefix: `${prefix}:rt` }),
+    secrets: [{ id: 'd1', secret: Buffer.from(secrets.refreshSecret, 'base64url') }],
+    clock,
+  });
+  const users = createUsers(DEMO_USERS);
+  const sessions = createSessions({
+    access,
+    refresh,
+    denylist,
+    clock,
+    // Scopes come from the user's role, read again at every refresh.
+    claims: (sub) => ({
+      scope: users.roleOf(sub) === 'admin' ? ['orders:read', 'orders:write'] : ['orders:read'],
+      claims: { role: users.roleOf(sub) ?? 'customer' },
+    }),
+    ...(options.events === undefined ? {} : { events: options.events }),
+  });
+  const http = createHttpAuth({
+    sessions,
+    jwks: access.jwks,
+    refreshToken: { in: options.transport ?? 'cookie' },
+  });
+  return {
+    access,
+    denylist,
+    sessions,
+    http,
+    users,
+    secrets,
+    async close() {
+      await denylist.close();
+      client?.disconnect();
+    },
+  };
+}

@@ -1,0 +1,209 @@
+import { Device, type Reply } from './client.js';
+import { DEMO_USERS } from './stack.js';
+
+/** One request of the walkthrough, with the status it must get. */
+export interface Check {
+  readonly step: string;
+  readonly request: string;
+  readonly status: number;
+  readonly expected: number;
+  readonly ok: boolean;
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  200: 'OK',
+  201: 'Created',
+  204: 'No Content',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  503: 'Service Unavailable',
+};
+
+/**
+ * The narrated walkthrough: every step is real HTTP against the example API at `baseUrl`, and every
+ * request states the status it must get. Returns the checks (the tests assert them all).
+ */
+export async function walkthrough(baseUrl: string, log: (line: string) => void = () => {}): Promise<Check[]> {
+  const checks: Check[] = [];
+  let current = '';
+  const step = (title: string, story: string) => {
+    current = title;
+    log('');
+    log(`── ${title} ${'─'.repeat(Math.max(3, 72 - title.length))}`);
+    for (const line of story.split('\n')) log(`   ${line}`);
+  };
+  const expect = async (
+    label: string,
+    expected: number,
+    call: Promise<Reply>,
+    note?: (r: Reply) => string,
+  ) => {
+    const reply = await call;
+    const ok = reply.status === expected;
+    checks.push({ step: current, request: label, status: reply.status, expected, ok });
+    const mark = ok ? '✓' : `✗ expected ${expected}`;
+    log(
+      `   ${mark} ${label} → ${reply.status} ${STATUS_TEXT[reply.status] ?? ''}${note ? `: ${note(reply)}` : ''}`,
+    );
+    return reply;
+  };
+  const error = (r: Reply) => {
+    const challenge = r.headers.get('www-authenticate');
+    return `${String(r.body?.error ?? '')}${challenge ? ` (WWW-Authenticate: ${challenge})` : ''}`;
+  };
+  const alice = { username: 'alice', password: DEMO_USERS.alice.password };
+
+  step(
+    '1. Login',
+    'alice signs in on her laptop. A session starts: a 15-minute access token in the\nbody, the refresh token in an HttpOnly, Secure, SameSite=Strict cookie scoped to /auth/token.',
+  );
+  const laptop = new Device(baseUrl, 'laptop');
+  await expect(
+    'POST /login (alice, laptop)',
+    200,
+    laptop.send('POST', '/login', { body: alice }),
+    (r) =>
+      `access token for ${String(r.body?.session_id).slice(0, 8)}…, expires_in ${String(r.body?.expires_in)} s, Cache-Control: ${r.headers.get('cache-control')}`,
+  );
+
+  step('2. Call the API', 'The access token goes in the Authorization header, and only there.');
+  await expect(
+    'GET /api/orders',
+    200,
+    laptop.send('GET', '/api/orders'),
+    (r) => `${(r.body?.orders as unknown[]).length} orders`,
+  );
+  await expect(
+    'POST /api/orders (needs orders:write)',
+    403,
+    laptop.send('POST', '/api/orders', { body: {} }),
+    error,
+  );
+  await expect(
+    'GET /api/orders with no token',
+    401,
+    laptop.send('GET', '/api/orders', { bearer: false }),
+    error,
+  );
+  await expect(
+    'GET /api/orders?access_token=… (token in the URL)',
+    400,
+    laptop.send('GET', `/api/orders?access_token=${laptop.accessToken}`, { bearer: false }),
+    error,
+  );
+
+  step('3. Refresh', 'The laptop rotates its refresh token: a new pair, the old refresh token is spent.');
+  const stolen = laptop.stolenBy('attacker'); // malware copies the cookie jar now, before the rotation
+  await expect(
+    'POST /auth/token/refresh',
+    200,
+    laptop.refresh(),
+    () => 'new access token, new refresh cookie',
+  );
+  await expect('POST /auth/token/refresh (again, later)', 200, laptop.refresh(), () => 'generation 2');
+
+  step(
+    '4. A stolen refresh token is replayed',
+    "The attacker copied the laptop's first refresh token and its access token. Presenting a spent\nrefresh token is proof of theft: the whole session is revoked, and every access token of it dies\nat once, the one the attacker holds included.",
+  );
+  stolen.accessToken = laptop.accessToken; // and the laptop's current access token
+  await expect('POST /auth/token/refresh (attacker, spent token)', 401, stolen.refresh(), error);
+  await expect(
+    'GET /api/orders (attacker, stolen access token)',
+    401,
+    stolen.send('GET', '/api/orders'),
+    error,
+  );
+  await expect('GET /api/orders (laptop)', 401, laptop.send('GET', '/api/orders'), error);
+  await expect(
+    'POST /auth/token/refresh (laptop)',
+    401,
+    laptop.refresh(),
+    () => 'the session is over: log in again',
+  );
+
+  step(
+    '5. Two tabs refresh at the same moment',
+    'Both tabs share one refresh cookie and send it at once. The second request is an\nidempotent retry within the grace window: both get the same successor, nobody is logged out.',
+  );
+  const tab1 = new Device(baseUrl, 'tab');
+  await expect('POST /login (alice, browser)', 200, tab1.send('POST', '/login', { body: alice }));
+  const tab2 = tab1.stolenBy('tab-2');
+  const [a, b] = await Promise.all([tab1.refresh(), tab2.refresh()]);
+  for (const [name, reply] of [
+    ['tab 1', a],
+    ['tab 2', b],
+  ] as const) {
+    await expect(`POST /auth/token/refresh (${name})`, 200, Promise.resolve(reply!));
+  }
+  log(
+    `   both tabs now hold the same refresh cookie: ${tab1.cookie?.value === tab2.cookie?.value ? 'yes' : 'NO'}`,
+  );
+  await expect('GET /api/orders (tab 1)', 200, tab1.send('GET', '/api/orders'));
+  await expect('GET /api/orders (tab 2)', 200, tab2.send('GET', '/api/orders'));
+  await expect('POST /auth/token/refresh (tab 1, next rotation)', 200, tab1.refresh());
+
+  step(
+    '6. Password change',
+    'alice also uses her phone. She changes her password in the browser: every other\nsession ends and every older access token dies; the browser goes on in a fresh session.',
+  );
+  const phone = new Device(baseUrl, 'phone');
+  await expect('POST /login (alice, phone)', 200, phone.send('POST', '/login', { body: alice }));
+  await expect(
+    'GET /auth/sessions (devices page)',
+    200,
+    tab1.send('GET', '/auth/sessions'),
+    (r) => `${(r.body?.sessions as unknown[]).length} live sessions`,
+  );
+  const newPassword = 'a much better passphrase';
+  await expect(
+    'POST /api/password',
+    200,
+    tab1.send('POST', '/api/password', { body: { password: alice.password, newPassword } }),
+    () => 'new session for this browser',
+  );
+  await expect('GET /api/orders (phone)', 401, phone.send('GET', '/api/orders'), error);
+  await expect(
+    'POST /auth/token/refresh (phone)',
+    401,
+    phone.refresh(),
+    () => 'the phone must sign in again',
+  );
+  await expect('GET /api/orders (browser, new session)', 200, tab1.send('GET', '/api/orders'));
+  await expect(
+    'POST /login (old password)',
+    401,
+    phone.send('POST', '/login', { body: alice, bearer: false }),
+  );
+
+  step(
+    '7. Logout',
+    'Logout ends the session on the server and kills its access token at once: clearing the\ncookie is not all it does.',
+  );
+  const before = tab1.accessToken;
+  const cookieBefore = tab1.cookie;
+  await expect(
+    'POST /auth/token/logout',
+    204,
+    tab1.logout(),
+    () => `cookie cleared: ${tab1.cookie === undefined ? 'yes' : 'NO'}`,
+  );
+  await expect(
+    'GET /api/orders (the access token from before logout)',
+    401,
+    tab1.send('GET', '/api/orders', { bearer: before ?? '' }),
+    error,
+  );
+  tab1.cookie = cookieBefore; // a copy of the old cookie, kept by someone
+  await expect('POST /auth/token/refresh (the refresh cookie from before logout)', 401, tab1.refresh());
+
+  const failed = checks.filter((c) => !c.ok).length;
+  log('');
+  log(
+    failed === 0
+      ? `All ${checks.length} requests answered as expected.`
+      : `${failed} of ${checks.length} requests did NOT answer as expected.`,
+  );
+  return checks;
+}

@@ -1,0 +1,271 @@
+import { isTesseraError } from '@tessera/core';
+import type { SessionMeta } from '@tessera/refresh';
+import type { SessionTokens } from '@tessera/sessions';
+import { credentialInUrl, extractBearer } from './lib/bearer.js';
+import { cookieValues, refreshCookie } from './lib/cookies.js';
+import { isCrossSite } from './lib/csrf.js';
+import { resolveHttpOptions } from './lib/options.js';
+import { accessErrorResponse, challenge, json, NO_STORE, unavailable } from './lib/responses.js';
+import type {
+  AuthResult,
+  HttpAuth,
+  HttpAuthOptions,
+  HttpAuthRoutes,
+  RequestContext,
+  RequestLike,
+} from './types.js';
+
+/** Largest request body the refresh and logout endpoints read. */
+const MAX_BODY = 4096;
+
+type RefreshCredential =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'token'; readonly token: string }
+  | { readonly kind: 'invalid'; readonly description: string };
+
+/**
+ * Creates the HTTP layer of a session service, on the Fetch API (`Request` / `Response`). Use it as
+ * is (Hono, Bun, Deno, workers) or through `@tessera/http/express` and `@tessera/http/fastify`.
+ *
+ * @example
+ * ```ts
+ * const http = createHttpAuth({ sessions, jwks: access.jwks, refreshToken: { in: 'cookie' } });
+ * const auth = await http.authenticate(request, { scope: 'orders:read' });
+ * if (!auth.ok) return auth.response;
+ * ```
+ */
+export function createHttpAuth(options: HttpAuthOptions): HttpAuth {
+  const config = resolveHttpOptions(options);
+  const { sessions, jwks } = options;
+  const { realm, retryAfter, transport, cookieName, trustedOrigins, tokenCookies, basePath } = config;
+  const routes: HttpAuthRoutes = Object.freeze({
+    refresh: `${basePath}/token/refresh`,
+    logout: `${basePath}/token/logout`,
+    logoutEverywhere: `${basePath}/logout-everywhere`,
+    sessions: `${basePath}/sessions`,
+    jwks: '/.well-known/jwks.json',
+    cookiePath: `${basePath}/token`,
+  });
+  const clearCookie = refreshCookie(cookieName, '', routes.cookiePath, 0);
+
+  async function authenticate(
+    request: RequestLike,
+    authOptions: { scope?: string | readonly string[] } = {},
+  ): Promise<AuthResult> {
+    const credential = extractBearer(request, tokenCookies);
+    if (credential.kind === 'none') return { ok: false, response: challenge(401, realm) };
+    if (credential.kind === 'invalid') {
+      return {
+        ok: false,
+        response: challenge(400, realm, { error: 'invalid_request', description: credential.description }),
+      };
+    }
+    try {
+      const scope = authOptions.scope;
+      return {
+        ok: true,
+        claims: await sessions.verify(credential.token, scope === undefined ? {} : { scope }),
+      };
+    } catch (error) {
+      const needed = typeof authOptions.scope === 'string' ? authOptions.scope : authOptions.scope?.join(' ');
+      return { ok: false, response: accessErrorResponse(error, realm, retryAfter, needed) };
+    }
+  }
+
+  function metaOf(request: RequestLike, context: RequestContext = {}): SessionMeta {
+    const userAgent = request.headers.get('user-agent');
+    return {
+      ...(userAgent === null ? {} : { userAgent }),
+      ...(context.ip === undefined ? {} : { ip: context.ip }),
+    };
+  }
+
+  function tokenResponse(tokens: SessionTokens, init: { status?: number } = {}): Response {
+    const { accessToken } = tokens;
+    const body = {
+      access_token: accessToken.token,
+      token_type: 'Bearer',
+      expires_in: accessToken.expiresIn,
+      ...(accessToken.claims.scope === undefined ? {} : { scope: accessToken.claims.scope }),
+      session_id: tokens.session.sessionId,
+      ...(transport === 'body' ? { refresh_token: tokens.refreshToken } : {}),
+    };
+    const response = json(init.status ?? 200, body);
+    if (transport === 'cookie') {
+      // The cookie lives as long as the session can (idle or absolute expiry, whichever is first).
+      const maxAge = (tokens.session.expiresAt.getTime() - accessToken.claims.iat * 1000) / 1000;
+      response.headers.append(
+        'set-cookie',
+        refreshCookie(cookieName, tokens.refreshToken, routes.cookiePath, maxAge),
+      );
+    }
+    return response;
+  }
+
+  function withClearedCookie(response: Response): Response {
+    if (transport === 'cookie') response.headers.append('set-cookie', clearCookie);
+    return response;
+  }
+
+  function errorResponse(error: unknown): Response {
+    return accessErrorResponse(error, realm, retryAfter, undefined);
+  }
+
+  /** The refresh token of a request, from the one configured mechanism and nowhere else. */
+  async function readRefreshToken(request: Request): Promise<RefreshCredential> {
+    if (credentialInUrl(request.url))
+      return { kind: 'invalid', description: 'credentials are not accepted in the URL' };
+    const cookieHeader = request.headers.get('cookie');
+    const fromCookie = cookieHeader === null ? [] : cookieValues(cookieHeader, cookieName);
+    if (request.headers.get('authorization') !== null && fromCookie.length > 0) {
+      return { kind: 'invalid', description: 'send one credential per request' };
+    }
+    const body = await readJsonObject(request);
+    if (body === undefined)
+      return { kind: 'invalid', description: 'the body must be a JSON object of at most 4 KiB' };
+    const fromBody = body.refresh_token;
+    if (transport === 'cookie') {
+      if (fromBody !== undefined)
+        return { kind: 'invalid', description: 'the refresh token travels in its cookie only' };
+      // Two cookies of one name (one planted for a parent domain, say): refuse rather than pick one.
+      if (fromCookie.length > 1) return { kind: 'invalid', description: 'more than one refresh cookie' };
+      return fromCookie[0] ? { kind: 'token', token: fromCookie[0] } : { kind: 'none' };
+    }
+    if (fromCookie.length > 0)
+      return { kind: 'invalid', description: 'the refresh token travels in the body only' };
+    if (fromBody === undefined) return { kind: 'none' };
+    if (typeof fromBody !== 'string' || fromBody.length === 0) {
+      return { kind: 'invalid', description: 'refresh_token must be a string' };
+    }
+    return { kind: 'token', token: fromBody };
+  }
+
+  const forbidden = () => json(403, { error: 'forbidden', error_description: 'cross-site request refused' });
+  const badRequest = (description: string) =>
+    json(400, { error: 'invalid_request', error_description: description });
+  /** Security: reused, expired, revoked, unknown and forged all look the same from outside. */
+  const refreshRefused = () =>
+    withClearedCookie(
+      json(401, {
+        error: 'invalid_grant',
+        error_description: 'the refresh token is invalid, expired or revoked',
+      }),
+    );
+
+  async function refresh(request: Request, context: RequestContext): Promise<Response> {
+    if (isCrossSite(request, trustedOrigins)) return forbidden();
+    const credential = await readRefreshToken(request);
+    if (credential.kind === 'invalid') return badRequest(credential.description);
+    if (credential.kind === 'none') return refreshRefused();
+    try {
+      return tokenResponse(await sessions.refresh(credential.token, { meta: metaOf(request, context) }));
+    } catch (error) {
+      if (isTesseraError(error) && error.code !== 'ERR_UNAVAILABLE') return refreshRefused();
+      return failure(error);
+    }
+  }
+
+  async function logout(request: Request): Promise<Response> {
+    if (isCrossSite(request, trustedOrigins)) return forbidden();
+    const credential = await readRefreshToken(request);
+    if (credential.kind === 'invalid') return badRequest(credential.description);
+    if (credential.kind === 'token') {
+      try {
+        await sessions.logout(credential.token);
+      } catch (error) {
+        // A token that names no session has nothing to end; an outage must not pass for a logout.
+        if (!isTesseraError(error) || error.code === 'ERR_UNAVAILABLE') return failure(error);
+      }
+    }
+    return withClearedCookie(new Response(null, { status: 204, headers: NO_STORE }));
+  }
+
+  function failure(error: unknown): Response {
+    if (isTesseraError(error)) return unavailable(retryAfter);
+    return json(500, { error: 'server_error', error_description: 'internal error' });
+  }
+
+  /** Runs `action` for the bearer of the request, or answers with the authentication failure. */
+  async function asUser(request: Request, action: (sub: string, sid: string) => Promise<Response>) {
+    const auth = await authenticate(request);
+    if (!auth.ok) return auth.response;
+    try {
+      return await action(auth.claims.sub, auth.claims.sid as string);
+    } catch (error) {
+      return failure(error);
+    }
+  }
+
+  async function handle(request: Request, context: RequestContext = {}): Promise<Response | undefined> {
+    const path = new URL(request.url).pathname;
+    const method = request.method.toUpperCase();
+    const only = (allowed: string, run: () => Promise<Response> | Response) =>
+      method === allowed ? run() : json(405, { error: 'method_not_allowed' }, { allow: allowed });
+    switch (path) {
+      case routes.refresh:
+        return only('POST', () => refresh(request, context));
+      case routes.logout:
+        return only('POST', () => logout(request));
+      case routes.logoutEverywhere:
+        return only('POST', () =>
+          asUser(request, async (sub) => {
+            await sessions.logoutEverywhere(sub);
+            return withClearedCookie(new Response(null, { status: 204, headers: NO_STORE }));
+          }),
+        );
+      case routes.sessions:
+        return only('GET', () =>
+          asUser(request, async (sub, sid) => {
+            const list = await sessions.list(sub);
+            return json(200, {
+              sessions: list.map((s) => ({
+                id: s.sessionId,
+                current: s.sessionId === sid,
+                createdAt: s.createdAt.toISOString(),
+                lastUsedAt: s.lastUsedAt.toISOString(),
+                expiresAt: s.expiresAt.toISOString(),
+                ...s.meta,
+              })),
+            });
+          }),
+        );
+      case routes.jwks:
+        if (jwks === undefined) return undefined;
+        return only('GET', () =>
+          Response.json(jwks(), { headers: { 'cache-control': 'public, max-age=300' } }),
+        );
+    }
+    if (path.startsWith(`${routes.sessions}/`)) {
+      const id = decodeURIComponent(path.slice(routes.sessions.length + 1));
+      return only('DELETE', () =>
+        asUser(request, async (sub) => {
+          // Only the owner's sessions: an id from someone else's list is "not found", not "forbidden".
+          const owned = (await sessions.list(sub)).some((s) => s.sessionId === id);
+          if (!owned) return json(404, { error: 'not_found', error_description: 'no such session' });
+          await sessions.revokeSession(id);
+          return new Response(null, { status: 204, headers: NO_STORE });
+        }),
+      );
+    }
+    return undefined;
+  }
+
+  return Object.freeze({ routes, authenticate, handle, tokenResponse, metaOf, errorResponse });
+}
+
+/** The body as a JSON object: `{}` when empty, undefined when too large or not an object. */
+async function readJsonObject(request: Request): Promise<Record<string, unknown> | undefined> {
+  const length = Number(request.headers.get('content-length') ?? '0');
+  if (length > MAX_BODY) return undefined;
+  const text = request.body === null ? '' : await request.text();
+  if (text.length > MAX_BODY) return undefined;
+  if (text.trim() === '') return {};
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}

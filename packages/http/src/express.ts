@@ -1,0 +1,84 @@
+/**
+ * `@tessera/http/express`: the Express (5) adapter.
+ * @packageDocumentation
+ */
+import type { AccessTokenClaims } from '@tessera/core';
+import type { SessionMeta } from '@tessera/refresh';
+import type { SessionTokens } from '@tessera/sessions';
+import type { Request, RequestHandler, Response } from 'express';
+import {
+  BODY_LIMIT,
+  isOwnPath,
+  nodeRequestLike,
+  readBody,
+  sendResponse,
+  toFetchRequest,
+} from './lib/node.js';
+import type { HttpAuth } from './types.js';
+
+declare global {
+  namespace Express {
+    interface Request {
+      /** The verified claims, set by tessera's `authenticate` middleware. */
+      auth?: AccessTokenClaims;
+    }
+  }
+}
+
+/** The Express adapter returned by {@link tesseraExpress}. */
+export interface TesseraExpress {
+  /** Middleware: verifies the bearer token, sets `req.auth`, or answers 400/401/403/503 itself. */
+  authenticate(options?: { scope?: string | readonly string[] }): RequestHandler;
+  /** Middleware serving the built-in routes (refresh, logout, sessions, JWKS); other requests go on. */
+  routes(): RequestHandler;
+  /** Sends a token pair (your login route's answer). */
+  sendTokens(res: Response, tokens: SessionTokens): Promise<void>;
+  /** The device metadata of a request (user agent, `req.ip`). */
+  metaOf(req: Request): SessionMeta;
+}
+
+/**
+ * Adapts an {@link HttpAuth} to Express.
+ *
+ * @example
+ * ```ts
+ * const auth = tesseraExpress(http);
+ * app.use(auth.routes());
+ * app.get('/orders', auth.authenticate({ scope: 'orders:read' }), (req, res) => res.json({ user: req.auth?.sub }));
+ * ```
+ */
+export function tesseraExpress(http: HttpAuth): TesseraExpress {
+  const { routes } = http;
+  const basePath = routes.cookiePath.slice(0, routes.cookiePath.lastIndexOf('/'));
+  return {
+    authenticate(options = {}) {
+      return (req, res, next) => {
+        http.authenticate(nodeRequestLike(req), options).then((result) => {
+          if (result.ok) {
+            req.auth = result.claims;
+            next();
+          } else {
+            sendResponse(res, result.response).catch(next);
+          }
+        }, next);
+      };
+    },
+    routes() {
+      return (req, res, next) => {
+        if (!isOwnPath(req.path, basePath, routes.jwks)) return next();
+        (async () => {
+          // A body parser that ran before us (express.json) has consumed the stream: use its result.
+          const body = req.body === undefined ? await readBody(req, BODY_LIMIT) : JSON.stringify(req.body);
+          const response = await http.handle(
+            toFetchRequest(req, body),
+            req.ip === undefined ? {} : { ip: req.ip },
+          );
+          if (response === undefined) return next();
+          await sendResponse(res, response);
+        })().catch(next);
+      };
+    },
+    sendTokens: (res, tokens) => sendResponse(res, http.tokenResponse(tokens)),
+    metaOf: (req) => http.metaOf(nodeRequestLike(req), req.ip === undefined ? {} : { ip: req.ip }),
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * `@tessera/http/hono`: the Hono (4) adapter. Hono speaks Fetch, so this is thin.
+ * @packageDocumentation
+ */
+import type { AccessTokenClaims } from '@tessera/core';
+import type { SessionMeta } from '@tessera/refresh';
+import type { SessionTokens } from '@tessera/sessions';
+import type { Context, MiddlewareHandler } from 'hono';
+import type { HttpAuth, RequestContext } from './types.js';
+
+/** Context variables set by tessera's middleware. */
+export interface TesseraVariables {
+  /** The verified claims, set by `authenticate`. */
+  auth: AccessTokenClaims;
+}
+
+/** The Hono adapter returned by {@link tesseraHono}. */
+export interface TesseraHono {
+  /** Middleware: verifies the bearer token, sets `c.var.auth`, or answers 400/401/403/503 itself. */
+  authenticate(options?: {
+    scope?: string | readonly string[];
+  }): MiddlewareHandler<{ Variables: TesseraVariables }>;
+  /** Middleware serving the built-in routes; other requests go on. */
+  routes(): MiddlewareHandler;
+  /** The response for a token pair (your login route's answer). */
+  tokens(tokens: SessionTokens): Response;
+  /** The device metadata of a request. */
+  metaOf(c: Context): SessionMeta;
+}
+
+/** Options of {@link tesseraHono}. */
+export interface TesseraHonoOptions {
+  /**
+   * The client IP of a request. Default: the socket address under `@hono/node-server`
+   * (`c.env.incoming`), else none. Behind a proxy, return what your proxy vouches for.
+   */
+  readonly ip?: (c: Context) => string | undefined;
+}
+
+interface NodeBindings {
+  incoming?: { socket?: { remoteAddress?: string }; rawHeaders?: string[] };
+}
+
+const nodeIp = (c: Context): string | undefined =>
+  (c.env as NodeBindings | undefined)?.incoming?.socket?.remoteAddress;
+
+/**
+ * Adapts an {@link HttpAuth} to Hono.
+ *
+ * @example
+ * ```ts
+ * const auth = tesseraHono(http);
+ * app.use(auth.routes());
+ * app.get('/orders', auth.authenticate({ scope: 'orders:read' }), (c) => c.json({ user: c.var.auth.sub }));
+ * ```
+ */
+export function tesseraHono(http: HttpAuth, options: TesseraHonoOptions = {}): TesseraHono {
+  const ipOf = options.ip ?? nodeIp;
+  const context = (c: Context): RequestContext => {
+    const ip = ipOf(c);
+    return ip === undefined ? {} : { ip };
+  };
+  return {
+    authenticate(authOptions = {}) {
+      return async (c, next) => {
+        const result = await http.authenticate(c.req.raw, authOptions);
+        if (!result.ok) return result.response;
+        c.set('auth', result.claims);
+        await next();
+        return undefined;
+      };
+    },
+    routes() {
+      return async (c, next) => {
+        const response = await http.handle(c.req.raw, context(c));
+        if (response !== undefined) return response;
+        await next();
+        return undefined;
+      };
+    },
+    tokens: (tokens) => http.tokenResponse(tokens),
+    metaOf: (c) => http.metaOf(c.req.raw, context(c)),
+  };
+}

@@ -1,0 +1,102 @@
+import type { AccessTokenClaims, JwkSet } from '@tessera/core';
+import type { SessionMeta } from '@tessera/refresh';
+import type { Sessions, SessionTokens } from '@tessera/sessions';
+
+/**
+ * The part of a request the bearer check reads. A Fetch `Request` is one; the Node adapters pass a
+ * light view of `IncomingMessage` (no body, no copy) so that the hot path allocates little.
+ */
+export interface RequestLike {
+  readonly method: string;
+  /** The request target: an absolute URL or an origin-form path with its query. */
+  readonly url: string;
+  /** Header lookup, case-insensitive; repeated headers joined with ", " as Fetch does. */
+  readonly headers: { get(name: string): string | null };
+}
+
+/** Facts about the connection that the request itself does not carry. */
+export interface RequestContext {
+  /** The client's IP (what your framework resolves, proxies included), for device metadata. */
+  readonly ip?: string;
+}
+
+/** How the refresh token travels: one mechanism per deployment. */
+export type RefreshTransport =
+  | {
+      /**
+       * An `HttpOnly; Secure; SameSite=Strict` cookie with the `__Secure-` prefix, scoped to the
+       * token path (`<basePath>/token`), so it is sent to the refresh and logout endpoints only.
+       * For browser apps.
+       */
+      readonly in: 'cookie';
+      /** Cookie name after the `__Secure-` prefix. Default `tessera-rt`. */
+      readonly name?: string;
+    }
+  | {
+      /** A JSON body `{ "refresh_token": "..." }`, answered in the body. For native and server clients. */
+      readonly in: 'body';
+    };
+
+/** Options of {@link createHttpAuth}; validated once (`ERR_CONFIG`). */
+export interface HttpAuthOptions {
+  readonly sessions: Sessions;
+  /** The public keys to publish at `GET /.well-known/jwks.json` (core's `access.jwks`). Omit to not serve it. */
+  readonly jwks?: () => JwkSet;
+  /** Where the refresh token travels. */
+  readonly refreshToken: RefreshTransport;
+  /** Prefix of the built-in routes. Default `/auth`. */
+  readonly basePath?: string;
+  /**
+   * Origins (scheme://host[:port]) allowed to call the refresh and logout endpoints cross-origin, in
+   * addition to same-origin requests. Default none.
+   */
+  readonly trustedOrigins?: readonly string[];
+  /** The `realm` of `WWW-Authenticate` challenges. Default `api`. */
+  readonly realm?: string;
+  /** Seconds in `Retry-After` on 503 answers. Default 1. */
+  readonly retryAfter?: number;
+  /**
+   * Cookie names that carry a token: a request with a bearer header and one of these is refused (one
+   * mechanism per request). The refresh cookie is always one. Default `["access_token"]`.
+   */
+  readonly tokenCookies?: readonly string[];
+}
+
+/** The outcome of {@link HttpAuth.authenticate}: the claims, or the response to send instead. */
+export type AuthResult =
+  | { readonly ok: true; readonly claims: AccessTokenClaims }
+  | { readonly ok: false; readonly response: Response };
+
+/** The built-in paths (after `basePath`). */
+export interface HttpAuthRoutes {
+  /** `POST`: rotate the refresh token into a new pair. */
+  readonly refresh: string;
+  /** `POST`: end the session named by the refresh token. */
+  readonly logout: string;
+  /** `POST` with a bearer token: end every session of the user. */
+  readonly logoutEverywhere: string;
+  /** `GET` with a bearer token: the user's sessions; `DELETE <sessions>/<id>`: end one of them. */
+  readonly sessions: string;
+  /** `GET`: the JWK Set. */
+  readonly jwks: string;
+  /** The path the refresh cookie is scoped to. */
+  readonly cookiePath: string;
+}
+
+/** The HTTP layer returned by {@link createHttpAuth}, on Fetch `Request` / `Response`. */
+export interface HttpAuth {
+  readonly routes: HttpAuthRoutes;
+  /**
+   * Checks the bearer token of a request: from the `Authorization` header only (never the URL, never
+   * together with a token cookie), verified with the session's revocation check.
+   */
+  authenticate(request: RequestLike, options?: { scope?: string | readonly string[] }): Promise<AuthResult>;
+  /** Serves the built-in routes; resolves undefined when the request is for none of them. */
+  handle(request: Request, context?: RequestContext): Promise<Response | undefined>;
+  /** The response of your login route: the token pair in the configured transport, `no-store`. */
+  tokenResponse(tokens: SessionTokens, init?: { status?: number }): Response;
+  /** The device metadata of a request (user agent, and the IP from `context`). */
+  metaOf(request: RequestLike, context?: RequestContext): SessionMeta;
+  /** The response for an error: RFC 6750 for token errors, 503 + `Retry-After` for `ERR_UNAVAILABLE`. */
+  errorResponse(error: unknown): Response;
+}
