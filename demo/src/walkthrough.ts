@@ -72,7 +72,7 @@ export async function walkthrough(baseUrl: string, log: (line: string) => void =
     'GET /api/orders',
     200,
     laptop.send('GET', '/api/orders'),
-    (r) => `${(r.body?.orders as unknown[]).length} orders`,
+    (r) => `${(r.body?.orders as unknown[] | undefined)?.length ?? 0} orders`,
   );
   await expect(
     'POST /api/orders (needs orders:write)',
@@ -154,7 +154,7 @@ export async function walkthrough(baseUrl: string, log: (line: string) => void =
     'GET /auth/sessions (devices page)',
     200,
     tab1.send('GET', '/auth/sessions'),
-    (r) => `${(r.body?.sessions as unknown[]).length} live sessions`,
+    (r) => `${(r.body?.sessions as unknown[] | undefined)?.length ?? 0} live sessions`,
   );
   const newPassword = 'a much better passphrase';
   await expect(
