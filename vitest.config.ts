@@ -30,6 +30,16 @@ export default defineConfig({
       {
         extends: true as const,
         test: {
+          // End to end over real HTTP: the example API on each framework, memory and Redis.
+          name: 'demo',
+          root: './demo',
+          include: ['test/**/*.test.ts'],
+          globalSetup: ['../test/support/redis-global-setup.ts'],
+        },
+      },
+      {
+        extends: true as const,
+        test: {
           name: 'docs',
           root: './docs',
           include: ['test/**/*.test.ts'],

@@ -1,3 +1,4 @@
+import { UnavailableError } from '@tessera/core';
 import { requireRevocableId } from './lib/ids.js';
 import { resolveMemoryOptions } from './lib/options.js';
 import { RevocationView } from './lib/view.js';
@@ -24,6 +25,7 @@ export function createMemoryDenylist(options: MemoryDenylistOptions = {}): Denyl
   const epochs = new Map<string, number>();
   /** Session floors, also forever: the epoch of each user's last revocation that ended sessions. */
   const floors = new Map<string, number>();
+  let closed = false;
 
   return Object.freeze({
     async epoch(sub: string) {
@@ -48,10 +50,14 @@ export function createMemoryDenylist(options: MemoryDenylistOptions = {}): Denyl
       view.apply({ kind: 'session', sid, at: now }, now);
     },
     check(claims) {
+      // Like the Redis denylist: once closed, nothing vouches for the view any more.
+      if (closed) throw new UnavailableError('the denylist is closed', { reason: 'closed' });
       view.trim(clock());
       view.check(claims);
     },
     async start() {},
-    async close() {},
+    async close() {
+      closed = true;
+    },
   } satisfies Denylist);
 }

@@ -3,7 +3,7 @@
  * (fail closed after maxStaleness, recover by itself), a restart with persistence (nothing missed),
  * and data loss (flush, restart without persistence) that must not revive a revoked token.
  */
-import { createDenylist, type Denylist } from '@tessera/denylist';
+import { createDenylist, createMemoryDenylist, type Denylist } from '@tessera/denylist';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisServer } from '../../../test/support/redis.js';
@@ -187,5 +187,14 @@ describe('settings check', () => {
       client.disconnect();
       await server.close();
     }
+  });
+
+  it('a closed memory denylist fails closed too', async () => {
+    const denylist = createMemoryDenylist();
+    const access = accessTokens(denylist, Date.now);
+    const token = access.issue({ sub: 'x' }).token;
+    expect(await outcome(access.verify(token))).toBe('ok');
+    await denylist.close();
+    expect(await outcome(access.verify(token))).toBe('ERR_UNAVAILABLE');
   });
 });
