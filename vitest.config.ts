@@ -7,7 +7,7 @@ import { defineConfig } from 'vitest/config';
  * `exports` map of each package.json is exactly what the tests exercise.
  */
 const conditions = ['@tessera/source'];
-const usesRedis = ['refresh', 'denylist', 'sessions', 'http'];
+const usesRedis = ['refresh', 'denylist', 'sessions'];
 const packages = readdirSync(new URL('./packages', import.meta.url), { withFileTypes: true })
   .filter((entry) => entry.isDirectory())
   .map((entry) => entry.name);

@@ -76,7 +76,16 @@ export class Device {
 
   /** A copy of this device's credentials in another's hands. */
   stolenBy(name: string): Device {
-    const thief = new Device(this.baseUrl, name);
+    return this.copy(this.baseUrl, name);
+  }
+
+  /** The same device talking to another server of the fleet. */
+  at(baseUrl: string): Device {
+    return this.copy(baseUrl, this.name);
+  }
+
+  private copy(baseUrl: string, name: string): Device {
+    const thief = new Device(baseUrl, name);
     thief.accessToken = this.accessToken;
     thief.cookie = this.cookie === undefined ? undefined : { ...this.cookie };
     thief.refreshToken = this.refreshToken;
