@@ -2,11 +2,13 @@
  * `@tessera/http/hono`: the Hono (4) adapter. Hono speaks Fetch, so this is thin.
  * @packageDocumentation
  */
+import type { IncomingMessage } from 'node:http';
 import type { AccessTokenClaims } from '@tessera/core';
 import type { SessionMeta } from '@tessera/refresh';
 import type { SessionTokens } from '@tessera/sessions';
 import type { Context, MiddlewareHandler } from 'hono';
-import type { HttpAuth, RequestContext } from './types.js';
+import { isOwnPath, nodeRequestLike } from './lib/node.js';
+import type { HttpAuth, RequestContext, RequestLike } from './types.js';
 
 /** Context variables set by tessera's middleware. */
 export interface TesseraVariables {
@@ -38,11 +40,20 @@ export interface TesseraHonoOptions {
 }
 
 interface NodeBindings {
-  incoming?: { socket?: { remoteAddress?: string }; rawHeaders?: string[] };
+  incoming?: IncomingMessage;
 }
 
-const nodeIp = (c: Context): string | undefined =>
-  (c.env as NodeBindings | undefined)?.incoming?.socket?.remoteAddress;
+const incomingOf = (c: Context): IncomingMessage | undefined => (c.env as NodeBindings | undefined)?.incoming;
+const nodeIp = (c: Context): string | undefined => incomingOf(c)?.socket?.remoteAddress;
+
+/**
+ * What the bearer check reads. Under @hono/node-server, the Node request itself: reading headers
+ * through `c.req.raw` would build a whole Fetch Request on every call.
+ */
+function requestLike(c: Context): RequestLike {
+  const incoming = incomingOf(c);
+  return incoming !== undefined && Array.isArray(incoming.rawHeaders) ? nodeRequestLike(incoming) : c.req.raw;
+}
 
 /**
  * Adapts an {@link HttpAuth} to Hono.
@@ -63,7 +74,7 @@ export function tesseraHono(http: HttpAuth, options: TesseraHonoOptions = {}): T
   return {
     authenticate(authOptions = {}) {
       return async (c, next) => {
-        const result = await http.authenticate(c.req.raw, authOptions);
+        const result = await http.authenticate(requestLike(c), authOptions);
         if (!result.ok) return result.response;
         c.set('auth', result.claims);
         await next();
@@ -71,8 +82,13 @@ export function tesseraHono(http: HttpAuth, options: TesseraHonoOptions = {}): T
       };
     },
     routes() {
+      const { routes } = http;
+      const basePath = routes.cookiePath.slice(0, routes.cookiePath.lastIndexOf('/'));
       return async (c, next) => {
-        const response = await http.handle(c.req.raw, context(c));
+        // Other requests pass untouched (and cheaply: no Fetch Request is built for them).
+        const response = isOwnPath(c.req.path, basePath, routes.jwks)
+          ? await http.handle(c.req.raw, context(c))
+          : undefined;
         if (response !== undefined) return response;
         await next();
         return undefined;
