@@ -3,7 +3,7 @@
  * do not share one event loop): the example API of one framework on the in-memory stores, with the
  * verified-token cache on. Sends `{ url, token }` to the parent once listening.
  */
-import { startServer, type Framework } from '../demo/src/server.js';
+import { type Framework, startServer } from '../demo/src/server.js';
 import { createStack } from '../demo/src/stack.js';
 
 const framework = process.argv[2] as Framework;

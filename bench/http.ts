@@ -24,12 +24,19 @@ function serve(framework: string): Promise<{ child: ChildProcess; target: Target
   });
 }
 
-async function load(url: string, headers: Record<string, string>, seconds: number): Promise<{ rps: number; errors: number }> {
+async function load(
+  url: string,
+  headers: Record<string, string>,
+  seconds: number,
+): Promise<{ rps: number; errors: number }> {
   const result = await autocannon({ url, connections: 32, pipelining: 1, duration: seconds, headers });
   return { rps: result.requests.average, errors: result.non2xx + result.errors };
 }
 
-export async function benchHttp(options: { rounds: number; seconds: number }): Promise<{ sections: Section[] }> {
+export async function benchHttp(options: {
+  rounds: number;
+  seconds: number;
+}): Promise<{ sections: Section[] }> {
   const rows: string[][] = [];
   for (const framework of FRAMEWORKS) {
     const { child, target } = await serve(framework);
@@ -41,7 +48,11 @@ export async function benchHttp(options: { rounds: number; seconds: number }): P
       await load(`${target.url}/api/hello`, { authorization: `Bearer ${target.token}` }, 1);
       for (let round = 0; round < options.rounds; round++) {
         const a = await load(`${target.url}/open`, {}, options.seconds);
-        const b = await load(`${target.url}/api/hello`, { authorization: `Bearer ${target.token}` }, options.seconds);
+        const b = await load(
+          `${target.url}/api/hello`,
+          { authorization: `Bearer ${target.token}` },
+          options.seconds,
+        );
         open.push(a.rps);
         authed.push(b.rps);
         errors += a.errors + b.errors;

@@ -17,7 +17,7 @@ export function honoServer(stack: Stack): Server {
     return tokens === undefined ? c.json(INVALID_CREDENTIALS, 401) : auth.tokens(tokens);
   });
   app.get('/open', (c) => c.json({ ok: true }));
-  app.get('/api/hello', auth.authenticate(), (c) => c.json({ ok: true, sub: c.var.auth.sub }));
+  app.get('/api/hello', auth.authenticate(), (c) => c.json({ ok: true, sub: c.get('auth').sub }));
   app.get('/api/orders', auth.authenticate({ scope: 'orders:read' }), (c) =>
     c.json({ user: c.var.auth.sub, orders: ORDERS }),
   );

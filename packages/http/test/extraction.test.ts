@@ -79,3 +79,20 @@ describe('extractBearer', () => {
     );
   });
 });
+
+describe('isB64Token', () => {
+  it('property: agrees with the RFC 6750 b64token grammar as a regular expression', async () => {
+    const { isB64Token } = await import('../src/lib/bearer.js');
+    const grammar = /^[A-Za-z0-9\-._~+/]+=*$/;
+    const alphabet = fc.constantFrom(...'Aa0-._~+/=, "\u00e9\u0000'.split(''));
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.string({ unit: alphabet, maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 40 })),
+        (value) => {
+          expect(isB64Token(value)).toBe(grammar.test(value));
+        },
+      ),
+      { numRuns: 5000 },
+    );
+  });
+});

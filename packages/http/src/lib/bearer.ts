@@ -1,8 +1,25 @@
 import type { RequestLike } from '../types.js';
 import { cookieValues } from './cookies.js';
 
-/** RFC 6750 section 2.1 `b64token`: what a bearer credential may contain (no comma, no space). */
-const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+/** RFC 6750 section 2.1 `b64token` characters (before the trailing `=` padding): no comma, no space. */
+const B64TOKEN_CHAR = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/')
+  B64TOKEN_CHAR[c.charCodeAt(0)] = 1;
+
+/**
+ * `^[A-Za-z0-9\-._~+/]+=*$` by hand: a table lookup per character is several times faster than the
+ * regular expression on a 300-character JWT, and this runs on every request.
+ */
+export function isB64Token(value: string): boolean {
+  let end = value.length;
+  while (end > 0 && value.charCodeAt(end - 1) === 61 /* = */) end--;
+  if (end === 0) return false;
+  for (let i = 0; i < end; i++) {
+    const code = value.charCodeAt(i);
+    if (code >= 128 || B64TOKEN_CHAR[code] === 0) return false;
+  }
+  return true;
+}
 /** Query parameters that would carry a credential in the URL (RFC 6750 section 2.3, which we refuse). */
 const URL_CREDENTIALS = new Set(['access_token', 'refresh_token', 'id_token', 'token']);
 
@@ -30,7 +47,7 @@ export function extractBearer(request: RequestLike, tokenCookies: readonly strin
   }
   const token = header.slice(space + 1).trimStart();
   // Node and Fetch join repeated headers with ", ": a comma here means two Authorization headers.
-  if (!B64TOKEN.test(token)) {
+  if (!isB64Token(token)) {
     return { kind: 'invalid', description: 'one Authorization header with one bearer token is required' };
   }
   const cookie = request.headers.get('cookie');
