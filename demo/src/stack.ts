@@ -75,7 +75,7 @@ export async function createStack(options: StackOptions = {}): Promise<Stack> {
     audience: 'https://api.demo.tessera.test',
     keys: { sign: secrets.signingKey },
     cache: true,
-    revocation: denylist,
+    // No `revocation` here: sessions.verify runs the denylist check itself (once per request).
     clock,
   });
   const refresh = createRefreshTokens({

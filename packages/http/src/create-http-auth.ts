@@ -39,6 +39,7 @@ export function createHttpAuth(options: HttpAuthOptions): HttpAuth {
   const { sessions, jwks } = options;
   const { realm, retryAfter, transport, cookieName, trustedOrigins, tokenCookies, basePath } = config;
   const routes: HttpAuthRoutes = Object.freeze({
+    base: basePath,
     refresh: `${basePath}/token/refresh`,
     logout: `${basePath}/token/logout`,
     logoutEverywhere: `${basePath}/logout-everywhere`,

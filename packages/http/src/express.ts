@@ -49,7 +49,6 @@ export interface TesseraExpress {
  */
 export function tesseraExpress(http: HttpAuth): TesseraExpress {
   const { routes } = http;
-  const basePath = routes.cookiePath.slice(0, routes.cookiePath.lastIndexOf('/'));
   return {
     authenticate(options = {}) {
       return (req, res, next) => {
@@ -65,7 +64,7 @@ export function tesseraExpress(http: HttpAuth): TesseraExpress {
     },
     routes() {
       return (req, res, next) => {
-        if (!isOwnPath(req.path, basePath, routes.jwks)) return next();
+        if (!isOwnPath(req.path, routes)) return next();
         (async () => {
           // A body parser that ran before us (express.json) has consumed the stream: use its result.
           const body = req.body === undefined ? await readBody(req, BODY_LIMIT) : JSON.stringify(req.body);

@@ -83,12 +83,9 @@ export function tesseraHono(http: HttpAuth, options: TesseraHonoOptions = {}): T
     },
     routes() {
       const { routes } = http;
-      const basePath = routes.cookiePath.slice(0, routes.cookiePath.lastIndexOf('/'));
       return async (c, next) => {
         // Other requests pass untouched (and cheaply: no Fetch Request is built for them).
-        const response = isOwnPath(c.req.path, basePath, routes.jwks)
-          ? await http.handle(c.req.raw, context(c))
-          : undefined;
+        const response = isOwnPath(c.req.path, routes) ? await http.handle(c.req.raw, context(c)) : undefined;
         if (response !== undefined) return response;
         await next();
         return undefined;

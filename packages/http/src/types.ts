@@ -69,6 +69,8 @@ export type AuthResult =
 
 /** The built-in paths (after `basePath`). */
 export interface HttpAuthRoutes {
+  /** The prefix of every built-in route but the JWKS (`basePath`). */
+  readonly base: string;
   /** `POST`: rotate the refresh token into a new pair. */
   readonly refresh: string;
   /** `POST`: end the session named by the refresh token. */

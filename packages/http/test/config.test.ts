@@ -31,6 +31,7 @@ describe('createHttpAuth options', () => {
   it('names its routes under basePath and scopes the cookie to the token path', () => {
     const http = createHttpAuth({ sessions, refreshToken: { in: 'cookie' }, basePath: '/api/auth' });
     expect(http.routes).toEqual({
+      base: '/api/auth',
       refresh: '/api/auth/token/refresh',
       logout: '/api/auth/token/logout',
       logoutEverywhere: '/api/auth/logout-everywhere',

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RequestLike } from '../types.js';
+import type { HttpAuthRoutes, RequestLike } from '../types.js';
 
 /**
  * A header view of a Node request that sees every copy of a header. Node's `req.headers` keeps only
@@ -72,6 +72,6 @@ export async function sendResponse(res: ServerResponse, response: Response): Pro
 export const BODY_LIMIT = 4097;
 
 /** Does a path belong to the built-in routes? (Other requests pass through untouched.) */
-export function isOwnPath(path: string, basePath: string, jwksPath: string): boolean {
-  return path === jwksPath || path.startsWith(`${basePath}/`);
+export function isOwnPath(path: string, routes: HttpAuthRoutes): boolean {
+  return path === routes.jwks || path.startsWith(`${routes.base}/`);
 }
