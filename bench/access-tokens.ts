@@ -178,6 +178,15 @@ export interface AccessTokenFigures {
   readonly issue: Map<string, Samples>;
 }
 
+/**
+ * The brief's section 7 "raw `node:crypto` signature check" for `alg`, on the same 8-claim token as
+ * the table above: other benches measure it in their own run to scale an absolute target to the
+ * speed of the machine they run on.
+ */
+export async function rawSignatureCheck(alg: (typeof BENCH_ALGS)[number]): Promise<Candidate['run']> {
+  return (await fixture(alg)).verifyCandidates[0]!.run;
+}
+
 export async function benchAccessTokens(
   options: { rounds?: number; durationMs?: number; algs?: readonly string[] } = {},
 ): Promise<AccessTokenFigures> {

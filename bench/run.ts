@@ -48,7 +48,7 @@ if (!only || only === 'access-tokens') {
 if (!only || only === 'refresh') {
   process.stderr.write('refresh tokens...\n');
   sections.push(
-    ...(await benchRefreshTokens({ durationMs: quick ? 500 : 2000, rounds: quick ? 1 : 3 })).sections,
+    ...(await benchRefreshTokens({ durationMs: quick ? 500 : 2000, rounds: quick ? 1 : 3, quick })).sections,
   );
 }
 

@@ -1,9 +1,17 @@
 import { ConfigError } from '@tessera/core';
 import type { Cluster, Redis } from 'ioredis';
 import { createDeadlines } from './lib/deadline.js';
+import type { Mutable } from './lib/mutable.js';
 import { CREATE, LIST, RECORD_FIELDS, REVOKE, REVOKE_ALL, ROTATE } from './lib/scripts.js';
 import { ownerTag, tagOfSession, userDigest } from './lib/token-format.js';
-import type { RefreshStore, RotatedSession, RotateOutcome, SessionMeta, SessionRecord } from './store.js';
+import type {
+  RefreshStore,
+  RotatedSession,
+  RotateOutcome,
+  RotateRequest,
+  SessionMeta,
+  SessionRecord,
+} from './store.js';
 
 /** Options of {@link createRedisStore}. */
 export interface RedisStoreOptions {
@@ -97,11 +105,11 @@ export function createRedisStore(options: RedisStoreOptions): RefreshStore {
       const reply = await timed(redis.tesseraRtRotate(sessionKey(request.sessionId), ...args));
       const status = reply[0];
       if (status === 'unknown' || status === undefined) return { status: 'unknown' };
-      const session = rotatedSession(reply, request.meta !== undefined);
+      if (status === 'rotated') return { status, session: rotatedSession(reply, request) };
+      const session = otherSession(reply, request.meta !== undefined);
       if (status === 'expired')
         return { status, session, reason: reply[1] === 'absolute' ? 'absolute' : 'idle' };
-      if (status === 'rotated' || status === 'retry' || status === 'reused' || status === 'revoked')
-        return { status, session };
+      if (status === 'retry' || status === 'reused' || status === 'revoked') return { status, session };
       throw new Error('unexpected reply from the rotate script');
     },
 
@@ -152,8 +160,28 @@ function recordToFields(record: SessionRecord): [string, string | number][] {
   return [...fields, ...metaFields(record.meta)];
 }
 
-/** The rotate script's reply (see ROTATE in scripts.ts) to what the outcome reports. */
-function rotatedSession(reply: readonly Field[], withMeta: boolean): RotatedSession {
+/**
+ * The rotate script's short reply for the current generation, `{'rotated', s, c, a, e [, y, p, l]}`
+ * (see ROTATE in scripts.ts): the generation, last use and idle expiry follow from the request, by
+ * the same rule as the script's.
+ */
+function rotatedSession(reply: readonly Field[], request: RotateRequest): RotatedSession {
+  const absoluteExpiresAt = Number(reply[3]);
+  const session: Mutable<RotatedSession> = {
+    sub: String(reply[1]),
+    generation: request.generation + 1,
+    createdAt: Number(reply[2]),
+    lastUsedAt: request.now,
+    absoluteExpiresAt,
+    idleExpiresAt: Math.min(request.now + request.idleTtlMs, absoluteExpiresAt),
+  };
+  if (reply[4] !== '' && reply[4] !== undefined) session.epoch = Number(reply[4]);
+  if (request.meta !== undefined) session.previousMeta = metaOf(reply[5], reply[6], reply[7]);
+  return session;
+}
+
+/** The rotate script's full reply (any other status) to what the outcome reports. */
+function otherSession(reply: readonly Field[], withMeta: boolean): RotatedSession {
   const [status, detail, sub, generation, createdAt, lastUsedAt, absoluteExpiresAt, idleExpiresAt, epoch] =
     reply;
   const revoked = status === 'revoked' || status === 'reused';

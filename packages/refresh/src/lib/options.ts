@@ -1,6 +1,7 @@
 import { ConfigError } from '@tessera/core';
 import { z } from 'zod';
 import type { RefreshStore } from '../store.js';
+import { createHmacSha256 } from './hmac.js';
 import { type MacSecret, SECRET_ID } from './token-format.js';
 
 const DAY = 24 * 60 * 60;
@@ -88,7 +89,7 @@ export function resolveRefreshOptions(options: unknown): ResolvedRefreshOptions 
         reason: 'duplicate_secret_id',
       });
     }
-    secrets.set(entry.id, { id: entry.id, key });
+    secrets.set(entry.id, { id: entry.id, mac: createHmacSha256(key) });
   });
   return {
     store: value.store,

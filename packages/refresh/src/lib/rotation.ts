@@ -1,4 +1,5 @@
 import type { RotatedSession, RotateOutcome, RotateRequest, SessionRecord } from '../store.js';
+import type { Mutable } from './mutable.js';
 
 /**
  * The rotation state machine (brief section 4) as a pure function: the outcome for `record` and,
@@ -22,14 +23,22 @@ export function decideRotation(
   if (now >= record.idleExpiresAt)
     return { outcome: { status: 'expired', session: summary(record, request), reason: 'idle' } };
   if (request.generation === record.generation) {
-    const next: SessionRecord = {
-      ...record,
+    // Field by field rather than `{ ...record }`: this is the hot path, and a live record has no
+    // revocation fields to carry over.
+    const next: Mutable<SessionRecord> = {
+      sessionId: record.sessionId,
+      sub: record.sub,
       generation: record.generation + 1,
+      nonceDigest: record.nonceDigest,
+      secretId: record.secretId,
+      createdAt: record.createdAt,
       lastUsedAt: now,
       rotatedAt: now,
+      absoluteExpiresAt: record.absoluteExpiresAt,
       idleExpiresAt: Math.min(now + request.idleTtlMs, record.absoluteExpiresAt),
-      meta: { ...record.meta, ...definedOnly(request.meta) },
+      meta: request.meta === undefined ? record.meta : { ...record.meta, ...definedOnly(request.meta) },
     };
+    if (record.epoch !== undefined) next.epoch = record.epoch;
     return { outcome: { status: 'rotated', session: summary(next, request, record.meta) }, next };
   }
   if (request.generation === record.generation - 1 && now < record.rotatedAt + request.graceMs) {
@@ -42,17 +51,19 @@ export function decideRotation(
 
 /** What the outcome reports of `record`; `previousMeta` (the stored meta before this call) only when the request carried meta. */
 function summary(record: SessionRecord, request: RotateRequest, previous = record.meta): RotatedSession {
-  return {
+  // Built by assignment rather than conditional spreads: this runs on every rotation.
+  const session: Mutable<RotatedSession> = {
     sub: record.sub,
     generation: record.generation,
     createdAt: record.createdAt,
     lastUsedAt: record.lastUsedAt,
     absoluteExpiresAt: record.absoluteExpiresAt,
     idleExpiresAt: record.idleExpiresAt,
-    ...(record.epoch === undefined ? {} : { epoch: record.epoch }),
-    ...(record.revokedAt === undefined ? {} : { revokedReason: record.revokedReason ?? 'revoked' }),
-    ...(request.meta === undefined ? {} : { previousMeta: previous }),
   };
+  if (record.epoch !== undefined) session.epoch = record.epoch;
+  if (record.revokedAt !== undefined) session.revokedReason = record.revokedReason ?? 'revoked';
+  if (request.meta !== undefined) session.previousMeta = previous;
+  return session;
 }
 
 function definedOnly<T extends object>(value: T | undefined): Partial<T> {

@@ -109,44 +109,62 @@ export const ROTATE = `
 -- ARGV[1]  presented generation   ARGV[2]  nonce digest   ARGV[3]  now (ms)
 -- ARGV[4]  grace (ms)             ARGV[5]  idle ttl (ms)
 -- ARGV[6..] field, value pairs of new metadata (ua, ip, lb) to record on rotation
--- Returns: {'unknown'} or ROTATE_REPLY: {status, detail, s, g, c, u, a, i, e} with status one of
---          rotated | retry | reused | revoked | expired, detail the expiry kind (absolute | idle) or
---          the revocation reason, else ''; then, only when ARGV carries metadata, the stored
---          y p l before this call (for anomaly checks). Missing fields are ''. The reply is kept
---          small on purpose: its size is most of the client's cost per rotation.
-${HELPERS}
-local function reply(t, status, detail)
-  local out = {status, detail, t.s, t.g, t.c, t.u, t.a, t.i, t.e or ''}
+-- Returns: {'unknown'};
+--          or, for the current generation, {'rotated', s, c, a, e}: the caller knows the rest
+--          (generation + 1, last used = now, idle expiry = min(now + idle ttl, a));
+--          or {status, detail, s, g, c, u, a, i, e} with status one of retry | reused | revoked |
+--          expired, detail the expiry kind (absolute | idle) or the revocation reason, else '';
+--          then, only when ARGV carries metadata, the stored y p l before this call (for anomaly
+--          checks). Missing fields are ''. Replies are kept small on purpose: their size is most of
+--          the client's cost per rotation.
+--
+-- The hot path of the store, so it stands alone (no shared HELPERS: defining them costs more than
+-- the state machine) and converts only the stored time offsets it reads or writes.
+local raw = redis.call('GET', KEYS[1])
+if not raw then return {'unknown'} end
+local t = cmsgpack.unpack(raw)
+if t.n ~= ARGV[2] then return {'unknown'} end
+local c = t.c
+local a = t.a + c
+local function withMeta(out)
   if #ARGV >= 6 then
-    out[10] = t.y or ''
-    out[11] = t.p or ''
-    out[12] = t.l or ''
+    local n = #out
+    out[n + 1] = t.y or ''
+    out[n + 2] = t.p or ''
+    out[n + 3] = t.l or ''
   end
   return out
 end
-local t = load(KEYS[1])
-if t == nil or t.n ~= ARGV[2] then return {'unknown'} end
-if t.v then return reply(t, 'revoked', t.w or 'revoked') end
+local function reply(status, detail)
+  return withMeta({status, detail, t.s, t.g, c, t.u + c, a, t.i + c, t.e or ''})
+end
+local function save()
+  -- Times are stored as offsets from c (see the header of scripts.ts).
+  redis.call('SET', KEYS[1], cmsgpack.pack(t), 'KEEPTTL')
+end
+if t.v then return reply('revoked', t.w or 'revoked') end
 local now = tonumber(ARGV[3])
+if now >= a then return reply('expired', 'absolute') end
+if now >= t.i + c then return reply('expired', 'idle') end
 local presented = tonumber(ARGV[1])
-if now >= t.a then return reply(t, 'expired', 'absolute') end
-if now >= t.i then return reply(t, 'expired', 'idle') end
 if presented == t.g then
-  local out = reply(t, 'rotated', '')
+  local out = withMeta({'rotated', t.s, c, a, t.e or ''})
   t.g = t.g + 1
-  t.u = now
-  t.r = now
-  t.i = math.min(now + tonumber(ARGV[5]), t.a)
-  for n = 6, #ARGV, 2 do t[META[ARGV[n]]] = ARGV[n + 1] end
-  save(KEYS[1], t)
-  out[4], out[6], out[8] = t.g, t.u, t.i
+  t.u = now - c
+  t.r = now - c
+  t.i = math.min(now + tonumber(ARGV[5]), a) - c
+  for n = 6, #ARGV, 2 do
+    local f = ARGV[n]
+    if f == 'ua' then t.y = ARGV[n + 1] elseif f == 'ip' then t.p = ARGV[n + 1] elseif f == 'lb' then t.l = ARGV[n + 1] end
+  end
+  save()
   return out
 end
-if presented == t.g - 1 and now < t.r + tonumber(ARGV[4]) then return reply(t, 'retry', '') end
-t.v = now
+if presented == t.g - 1 and now < t.r + c + tonumber(ARGV[4]) then return reply('retry', '') end
+t.v = now - c
 t.w = 'reuse'
-save(KEYS[1], t)
-return reply(t, 'reused', 'reuse')
+save()
+return reply('reused', 'reuse')
 `;
 
 export const REVOKE = `
