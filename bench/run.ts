@@ -59,7 +59,7 @@ if (!only || only === 'denylist') {
 
 if (!only || only === 'http') {
   process.stderr.write('http...\n');
-  sections.push(...(await benchHttp({ rounds: quick ? 1 : 5, seconds: quick ? 1 : 2 })).sections);
+  sections.push(...(await benchHttp({ rounds: quick ? 2 : 10, seconds: 1 })).sections);
 }
 
 const body = sections.map(renderSection).join('\n\n');

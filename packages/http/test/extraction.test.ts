@@ -62,6 +62,39 @@ describe('extractBearer', () => {
     );
   });
 
+  it('property: the token taken is exactly what the RFC 6750 grammar reads from the header', () => {
+    // Reference: `Bearer` (any case), one space, optional further spaces or tabs, one b64token.
+    const grammar = /^bearer [ \t]*([A-Za-z0-9\-._~+/]+=*)$/i;
+    // Scheme, separator and token drawn apart, each from near-misses, so that every rule is hit often.
+    const scheme = fc.constantFrom('Bearer', 'bearer', 'BEARER', 'BeArEr', 'Bearerx', 'Bear', 'Basic', '');
+    const separator = fc.constantFrom(' ', '  ', ' \t', '\t', '', ' ,', ',', ' =');
+    const piece = fc.constantFrom('a.b', 'x', '~+/', '-_', '=', ' ', '\t', ',', 'é', '"', 'Bearer ');
+    const value = fc
+      .tuple(scheme, separator, fc.array(piece, { maxLength: 4 }))
+      .map(([s, sep, parts]) => s + sep + parts.join(''));
+    fc.assert(
+      fc.property(value, (text) => {
+        let req: Request;
+        try {
+          req = request({ authorization: text });
+        } catch {
+          return;
+        }
+        // Fetch strips the value's leading and trailing whitespace: the reference reads what we read.
+        const header = req.headers.get('authorization');
+        const result = extractBearer(req, COOKIES);
+        if (header === null) return expect(result.kind).toBe('none');
+        const match = grammar.exec(header);
+        expect(result).toEqual(
+          match === null
+            ? { kind: 'invalid', description: expect.any(String) }
+            : { kind: 'token', token: match[1] },
+        );
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it('property: a credential parameter anywhere in the query is found, however the query is dressed', () => {
     const name = fc.constantFrom('access_token', 'Access_Token', 'refresh_token', 'token', 'id_token');
     const other = fc.stringMatching(/^[a-z]{1,8}=[a-z0-9]{0,8}$/);

