@@ -113,18 +113,16 @@ describe('extractBearer', () => {
   });
 });
 
-describe('isB64Token', () => {
-  it('property: agrees with the RFC 6750 b64token grammar as a regular expression', async () => {
-    const { isB64Token } = await import('../src/lib/bearer.js');
+describe('b64token', () => {
+  it('property: a token after `Bearer ` is taken exactly when it matches the RFC 6750 b64token grammar', () => {
     const grammar = /^[A-Za-z0-9\-._~+/]+=*$/;
-    const alphabet = fc.constantFrom(...'Aa0-._~+/=, "\u00e9\u0000'.split(''));
+    // No whitespace or NUL: Fetch would trim or refuse those before extraction sees them.
+    const alphabet = fc.constantFrom(...'Aa0-._~+/=,"\u00e9;:'.split(''));
     fc.assert(
-      fc.property(
-        fc.oneof(fc.string({ unit: alphabet, maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 40 })),
-        (value) => {
-          expect(isB64Token(value)).toBe(grammar.test(value));
-        },
-      ),
+      fc.property(fc.string({ unit: alphabet, minLength: 1, maxLength: 40 }), (value) => {
+        const result = extractBearer(request({ authorization: `Bearer ${value}` }), COOKIES);
+        expect(result.kind === 'token' && result.token === value).toBe(grammar.test(value));
+      }),
       { numRuns: 5000 },
     );
   });

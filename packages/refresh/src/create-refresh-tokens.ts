@@ -191,9 +191,8 @@ export function createRefreshTokens(options: RefreshTokensOptions): RefreshToken
       case 'retry': {
         const { session } = outcome;
         // The successor is a pure function of the token and the session's secret: a retry gets the same one.
-        const secret = secrets.get(parsed.secretId)!;
         const rotated: Mutable<RotatedRefreshToken> = {
-          token: formatToken(secret, sessionId, session.generation, parsed.nonce),
+          token: formatToken(parsed.secret, sessionId, session.generation, parsed.nonce),
           sessionId,
           sub: session.sub,
           epoch: session.epoch,

@@ -105,11 +105,19 @@ export function readToken(token: unknown): TokenFields | undefined {
   };
 }
 
+/** A token whose MAC checked out, with the secret that checked it (to MAC its successor). */
+export interface AuthenticatedToken extends ParsedToken {
+  readonly secret: MacSecret;
+}
+
 /**
  * Parses and authenticates a token. Returns undefined for anything malformed, of an unknown secret,
  * or with a wrong MAC (compared in constant time). Never touches a store.
  */
-export function parseToken(token: unknown, secrets: ReadonlyMap<string, MacSecret>): ParsedToken | undefined {
+export function parseToken(
+  token: unknown,
+  secrets: ReadonlyMap<string, MacSecret>,
+): AuthenticatedToken | undefined {
   const fields = readToken(token);
   if (fields === undefined) return undefined;
   const secret = secrets.get(fields.secretId);
@@ -119,6 +127,7 @@ export function parseToken(token: unknown, secrets: ReadonlyMap<string, MacSecre
     sessionId: fields.sessionId,
     generation: fields.generation,
     nonce: fields.nonce,
+    secret,
   };
 }
 

@@ -130,6 +130,7 @@ describe('parseToken', () => {
           sessionId: sid,
           generation: gen,
           nonce,
+          secret,
         });
       }),
     );
