@@ -243,7 +243,7 @@ export async function benchRefreshTokens(
           title: 'Refresh tokens: Redis memory per session (MEMORY USAGE, 120-byte user agent)',
           header: ['key', 'bytes'],
           rows: [
-            ['session key (one MessagePack string)', perSession.toFixed(0)],
+            ['session key (one string in a fixed binary layout)', perSession.toFixed(0)],
             ['owner index (one per user; one session each here)', perIndex.toFixed(0)],
             ['total for a user with one session', (perSession + perIndex).toFixed(0)],
           ],

@@ -4,6 +4,7 @@ import { createDeadlines } from './lib/deadline.js';
 import type { Mutable } from './lib/mutable.js';
 import { CREATE, LIST, RECORD_FIELDS, REVOKE, REVOKE_ALL, ROTATE } from './lib/scripts.js';
 import { ownerTag, tagOfSession, userDigest } from './lib/token-format.js';
+import { createWriteCoalescer } from './lib/write-coalescing.js';
 import type {
   RefreshStore,
   RotatedSession,
@@ -80,9 +81,13 @@ export function createRedisStore(options: RedisStoreOptions): RefreshStore {
   };
 
   const timed = createDeadlines(timeoutMs);
+  // Rotations share socket writes on a standalone client (see write-coalescing.ts). A Cluster
+  // spreads commands over one connection per node, and is left as it is.
+  const coalescer = createWriteCoalescer(() => (client.isCluster ? undefined : (client as Redis).stream));
 
   return {
     async create(record, maxSessions) {
+      assertStorable(record);
       const args: (string | number)[] = [
         record.sessionId,
         sessionPrefix(tagOfSession(record.sessionId)),
@@ -93,31 +98,26 @@ export function createRedisStore(options: RedisStoreOptions): RefreshStore {
       return timed(redis.tesseraRtCreate(sessionKey(record.sessionId), ownerKey(record.sub), ...args));
     },
 
-    async rotate(request): Promise<RotateOutcome> {
-      const args: (string | number)[] = [
-        request.generation,
-        request.nonceDigest,
-        request.now,
-        request.graceMs,
-        request.idleTtlMs,
-      ];
-      for (const [field, value] of metaFields(request.meta)) args.push(field, value);
-      const reply = await timed(redis.tesseraRtRotate(sessionKey(request.sessionId), ...args));
-      const status = reply[0];
-      if (status === 'unknown' || status === undefined) return { status: 'unknown' };
-      if (status === 'rotated') return { status, session: rotatedSession(reply, request) };
-      const session = otherSession(reply, request.meta !== undefined);
-      if (status === 'expired')
-        return { status, session, reason: reply[1] === 'absolute' ? 'absolute' : 'idle' };
-      if (status === 'retry' || status === 'reused' || status === 'revoked') return { status, session };
-      throw new Error('unexpected reply from the rotate script');
+    rotate(request): Promise<RotateOutcome> {
+      const key = sessionKey(request.sessionId);
+      // The five scalars travel as one argument (see ROTATE): the nonce digest is base64url and the
+      // rest are numbers, so none contains a space.
+      const head = `${request.generation} ${request.nonceDigest} ${request.now} ${request.graceMs} ${request.idleTtlMs}`;
+      const meta = request.meta === undefined ? undefined : ['meta', ...metaFields(request.meta).flat()];
+      const send =
+        meta === undefined
+          ? () => redis.tesseraRtRotate(key, head)
+          : () => redis.tesseraRtRotate(key, head, ...meta);
+      return timed(coalescer.send(send), (reply) => rotateOutcome(reply, request), coalescer.settled);
     },
 
     async revoke(sessionId, reason, now) {
+      assertReason(reason);
       return (await timed(redis.tesseraRtRevoke(sessionKey(sessionId), now, reason))) === 1;
     },
 
     async revokeAll(sub, except, reason, now) {
+      assertReason(reason);
       return timed(
         redis.tesseraRtRevokeAll(ownerKey(sub), sessionPrefix(ownerTag(sub)), now, reason, ...except),
       );
@@ -132,6 +132,45 @@ export function createRedisStore(options: RedisStoreOptions): RefreshStore {
       return records;
     },
   };
+}
+
+/** Offsets from the creation time are stored in 5 signed bytes, times and counters in 6 or 7 (scripts.ts). */
+const MAX_OFFSET = 2 ** 39 - 1;
+const MAX_TIME = 2 ** 48 - 1;
+
+/**
+ * Rejects a record the binary layout cannot hold exactly, rather than storing a wrapped number.
+ * Records from `createRefreshTokens` always fit: lifetimes are at most 365 days.
+ */
+function assertStorable(record: SessionRecord): void {
+  const { createdAt } = record;
+  const fits = (value: number | undefined, min: number, max: number) =>
+    value === undefined || (Number.isSafeInteger(value) && value >= min && value <= max);
+  const offsetFits = (time: number | undefined) =>
+    time === undefined || fits(time - createdAt, -MAX_OFFSET, MAX_OFFSET);
+  const ok =
+    fits(createdAt, 0, MAX_TIME) &&
+    fits(record.generation, 0, MAX_TIME) &&
+    fits(record.epoch, 0, Number.MAX_SAFE_INTEGER) &&
+    [
+      record.lastUsedAt,
+      record.rotatedAt,
+      record.idleExpiresAt,
+      record.absoluteExpiresAt,
+      record.revokedAt,
+    ].every(offsetFits) &&
+    record.secretId.length <= 255 &&
+    [record.sub, record.meta.userAgent, record.meta.ip, record.meta.label].every(textFits);
+  if (!ok) throw new RangeError('createRedisStore: session record out of the storable range');
+}
+
+/** Strings are stored after a 2-byte length. */
+function textFits(text: string | undefined): boolean {
+  return text === undefined || Buffer.byteLength(text) <= 0xffff;
+}
+
+function assertReason(reason: string): void {
+  if (!textFits(reason)) throw new RangeError('createRedisStore: revocation reason too long');
 }
 
 function metaFields(meta: SessionMeta | undefined): [string, string][] {
@@ -158,6 +197,17 @@ function recordToFields(record: SessionRecord): [string, string | number][] {
     fields.push(['v', record.revokedAt], ['w', record.revokedReason ?? 'revoked']);
   if (record.epoch !== undefined) fields.push(['e', record.epoch]);
   return [...fields, ...metaFields(record.meta)];
+}
+
+/** The rotate script's reply (see ROTATE in scripts.ts) to the outcome it reports. */
+function rotateOutcome(reply: readonly Field[], request: RotateRequest): RotateOutcome {
+  const status = reply[0];
+  if (status === 'rotated') return { status, session: rotatedSession(reply, request) };
+  if (status === 'unknown' || status === undefined) return { status: 'unknown' };
+  const session = otherSession(reply, request.meta !== undefined);
+  if (status === 'expired') return { status, session, reason: reply[1] === 'absolute' ? 'absolute' : 'idle' };
+  if (status === 'retry' || status === 'reused' || status === 'revoked') return { status, session };
+  throw new Error('unexpected reply from the rotate script');
 }
 
 /**

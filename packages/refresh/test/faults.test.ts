@@ -59,6 +59,34 @@ describe('Redis faults', () => {
     expect(two).toMatchObject({ generation: 2, retried: false });
   });
 
+  it('64 concurrent callers sharing socket writes across a Redis restart: each gets the next generation or ERR_UNAVAILABLE, and all go on after', async () => {
+    const time = testClock(NOW);
+    const refresh = service(createRedisStore({ client, prefix: 'fault64', timeoutMs: 500 }), time.clock);
+    const chains = await Promise.all(
+      Array.from({ length: 64 }, async (_, i) => (await refresh.issue({ sub: `user-${i}` })).token),
+    );
+    const rotateAll = () =>
+      Promise.all(
+        chains.map(async (token, i) => {
+          try {
+            const next = await refresh.rotate(token);
+            chains[i] = next.token;
+            return next.generation;
+          } catch (error) {
+            return isTesseraError(error) ? error.code : `foreign: ${String(error)}`;
+          }
+        }),
+      );
+    expect(new Set(await rotateAll())).toEqual(new Set([1]));
+    await server.stop();
+    expect(new Set(await rotateAll())).toEqual(new Set(['ERR_UNAVAILABLE']));
+    // A restarted server has lost its script cache (NOSCRIPT); AOF kept the sessions.
+    await server.resume();
+    await ready(client);
+    expect(new Set(await rotateAll())).toEqual(new Set([2]));
+    expect(new Set(await rotateAll())).toEqual(new Set([3]));
+  });
+
   it('Redis data loss (FLUSHALL, or a restart without persistence): tokens are unknown, never valid', async () => {
     const time = testClock(NOW);
     const refresh = service(createRedisStore({ client, prefix: 'loss' }), time.clock);

@@ -165,6 +165,20 @@ describe.each(BACKENDS)('refresh-token store contract (%s)', (name) => {
     expect((await tokens.rotate(again.token)).previousMeta).toBeUndefined();
   });
 
+  it('rotation with empty metadata still reports the stored metadata, and changes nothing', async () => {
+    const tokens = refresh();
+    const { token } = await tokens.issue({ sub: 'quinn', meta: { userAgent: 'UA/9', label: 'phone' } });
+    const rotated = await tokens.rotate(token, { meta: {} });
+    expect(rotated.previousMeta).toEqual({ userAgent: 'UA/9', label: 'phone' });
+    const again = await tokens.rotate(rotated.token, { meta: { ip: '10.1.1.1' } });
+    expect(again.previousMeta).toEqual({ userAgent: 'UA/9', label: 'phone' });
+    expect((await tokens.list('quinn'))[0]?.meta).toEqual({
+      userAgent: 'UA/9',
+      ip: '10.1.1.1',
+      label: 'phone',
+    });
+  });
+
   it('forged tokens naming a real session are rejected and the session lives', async () => {
     const tokens = refresh();
     const { token } = await tokens.issue({ sub: 'judy' });
@@ -249,5 +263,15 @@ describe.each(BACKENDS)('refresh-token store contract (%s)', (name) => {
     expect(await codeOf(tokens.issue({ sub: 'x', epoch: -1 }))).toBe('ERR_TOKEN_CLAIMS');
     expect(await codeOf(tokens.rotate(undefined as unknown as string))).toBe('ERR_REFRESH_INVALID');
     expect(await tokens.revoke('not-a-session')).toBe(false);
+    // Subjects and revocation reasons are bounded (the Redis layout stores them after a 2-byte length).
+    expect(await codeOf(tokens.issue({ sub: 'x'.repeat(16_385) }))).toBe('ERR_TOKEN_CLAIMS');
+    const { session } = await tokens.issue({ sub: 'bounded' });
+    for (const reason of ['', 'r'.repeat(65), 7 as unknown as string]) {
+      expect(await codeOf(tokens.revoke(session.sessionId, reason))).toBe('ERR_TOKEN_CLAIMS');
+      expect(await codeOf(tokens.revokeAll('bounded', { reason }))).toBe('ERR_TOKEN_CLAIMS');
+    }
+    // None of the refusals touched the session.
+    expect((await tokens.list('bounded')).map((s) => s.sessionId)).toEqual([session.sessionId]);
+    expect(await tokens.revoke(session.sessionId, 'r'.repeat(64))).toBe(true);
   });
 });

@@ -13,10 +13,17 @@ export class TimeoutError extends Error {
 interface Pending {
   readonly deadline: number;
   readonly reject: (error: Error) => void;
+  readonly settled: (() => void) | undefined;
 }
 
-/** Returns `within(operation)`: the operation's result, or a TimeoutError once its deadline passed. */
-export function createDeadlines(timeoutMs: number): <T>(operation: Promise<T>) => Promise<T> {
+/**
+ * Returns `within(operation, map, settled)`: `map` of the operation's result, or a TimeoutError once
+ * its deadline passed; `settled` is called once, when the operation settles or times out. (Both are
+ * applied here rather than by a `.then` of the caller: one promise fewer on every store call.)
+ */
+export function createDeadlines(
+  timeoutMs: number,
+): <T, R = T>(operation: Promise<T>, map?: (value: T) => R, settled?: () => void) => Promise<R> {
   const pending = new Set<Pending>();
   let timer: NodeJS.Timeout | undefined;
 
@@ -25,6 +32,7 @@ export function createDeadlines(timeoutMs: number): <T>(operation: Promise<T>) =
     for (const entry of pending) {
       if (now >= entry.deadline) {
         pending.delete(entry);
+        entry.settled?.();
         entry.reject(new TimeoutError(timeoutMs));
       }
     }
@@ -34,9 +42,13 @@ export function createDeadlines(timeoutMs: number): <T>(operation: Promise<T>) =
     }
   }
 
-  return function within<T>(operation: Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const entry: Pending = { deadline: performance.now() + timeoutMs, reject };
+  return function within<T, R = T>(
+    operation: Promise<T>,
+    map?: (value: T) => R,
+    settled?: () => void,
+  ): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      const entry: Pending = { deadline: performance.now() + timeoutMs, reject, settled };
       pending.add(entry);
       if (timer === undefined) {
         timer = setInterval(sweep, Math.max(1, Math.ceil(timeoutMs / 4)));
@@ -44,11 +56,21 @@ export function createDeadlines(timeoutMs: number): <T>(operation: Promise<T>) =
       }
       operation.then(
         (value) => {
-          pending.delete(entry);
-          resolve(value);
+          // Already given up on (timed out): settled was called then.
+          if (!pending.delete(entry)) return;
+          settled?.();
+          if (map === undefined) resolve(value as unknown as R);
+          else {
+            try {
+              resolve(map(value));
+            } catch (error) {
+              reject(error);
+            }
+          }
         },
         (error: unknown) => {
-          pending.delete(entry);
+          if (!pending.delete(entry)) return;
+          settled?.();
           reject(error);
         },
       );

@@ -1,0 +1,106 @@
+/**
+ * The Redis store's binary session layout (src/lib/scripts.ts), read back from a real redis-server:
+ * a rotation rewrites only the hot bytes, in place and without touching the key's expiry; metadata
+ * is rewritten only when it changes; a record the layout cannot hold exactly is refused.
+ */
+import { createRedisStore } from '@tessera/refresh/redis';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { newSessionId } from '../src/lib/token-format.js';
+import { NOW, ready, service, testClock } from './support/backends.js';
+
+/** Bytes 22-42: generation, last used, rotated, idle expiry (see the layout table in scripts.ts). */
+const HOT = { from: 22, to: 43 };
+
+describe('Redis session layout', () => {
+  let client: Redis;
+  beforeAll(async () => {
+    client = new Redis({ port: inject('redis').standalone.port, host: '127.0.0.1' });
+    await ready(client);
+  });
+  afterAll(() => client.disconnect());
+
+  async function sessionKey(prefix: string): Promise<string> {
+    const keys = await client.keys(`${prefix}:s:*`);
+    expect(keys).toHaveLength(1);
+    return keys[0]!;
+  }
+
+  it('a rotation rewrites only the hot bytes, keeps the expiry, and rewrites metadata only when it changes', async () => {
+    const time = testClock(NOW);
+    const prefix = 'layout1';
+    const refresh = service(createRedisStore({ client, prefix }), time.clock);
+    const issued = await refresh.issue({
+      sub: 'alice',
+      meta: { userAgent: 'UA/1', ip: '10.0.0.1' },
+      epoch: 4,
+    });
+    const key = await sessionKey(prefix);
+    const before = (await client.getBuffer(key))!;
+    const ttl = await client.pttl(key);
+
+    time.now += 5_000;
+    const rotated = await refresh.rotate(issued.token, { meta: { userAgent: 'UA/1' } });
+    const after = (await client.getBuffer(key))!;
+    expect(after.length).toBe(before.length);
+    expect(after.subarray(0, HOT.from)).toEqual(before.subarray(0, HOT.from));
+    expect(after.subarray(HOT.to)).toEqual(before.subarray(HOT.to));
+    expect(after.subarray(HOT.from, HOT.to)).not.toEqual(before.subarray(HOT.from, HOT.to));
+    // The expiry is the absolute lifetime's, set once at creation.
+    expect(Math.abs((await client.pttl(key)) - ttl)).toBeLessThan(1_000);
+
+    const changed = await refresh.rotate(rotated.token, { meta: { ip: '10.9.9.9' } });
+    const rewritten = (await client.getBuffer(key))!;
+    expect(rewritten.includes(Buffer.from('10.9.9.9'))).toBe(true);
+    expect(rewritten.includes(Buffer.from('10.0.0.1'))).toBe(false);
+    expect(Math.abs((await client.pttl(key)) - ttl)).toBeLessThan(1_000);
+    const [listed] = await refresh.list('alice');
+    expect(listed).toMatchObject({
+      epoch: 4,
+      meta: { userAgent: 'UA/1', ip: '10.9.9.9' },
+      lastUsedAt: new Date(NOW + 5_000),
+      createdAt: new Date(NOW),
+    });
+    expect(changed.generation).toBe(2);
+  });
+
+  it('refuses a record the layout cannot hold exactly, and stores nothing', async () => {
+    const prefix = 'layout2';
+    const store = createRedisStore({ client, prefix });
+    const record = {
+      sessionId: newSessionId('bob'),
+      sub: 'bob',
+      generation: 0,
+      nonceDigest: 'n'.repeat(22),
+      secretId: 's1',
+      createdAt: NOW,
+      lastUsedAt: NOW,
+      rotatedAt: NOW,
+      absoluteExpiresAt: NOW + 1_000,
+      idleExpiresAt: NOW + 1_000,
+      meta: {},
+    };
+    for (const bad of [
+      { createdAt: -1 },
+      { createdAt: 2 ** 48 },
+      { createdAt: NOW + 0.5 },
+      { generation: 2 ** 48 },
+      { absoluteExpiresAt: NOW + 2 ** 39 },
+      { lastUsedAt: NOW - 2 ** 39 },
+      { epoch: 2 ** 53 },
+      { sub: 'é'.repeat(40_000) },
+      { meta: { userAgent: 'u'.repeat(70_000) } },
+    ]) {
+      await expect(store.create({ ...record, ...bad }, 10)).rejects.toThrow(RangeError);
+    }
+    expect(await client.keys(`${prefix}:*`)).toEqual([]);
+    await expect(store.revoke(record.sessionId, 'r'.repeat(70_000), NOW)).rejects.toThrow(RangeError);
+    // The limits themselves are storable.
+    await store.create(
+      { ...record, absoluteExpiresAt: NOW + 2 ** 39 - 1, epoch: Number.MAX_SAFE_INTEGER },
+      10,
+    );
+    const [listed] = await store.list('bob', NOW);
+    expect(listed).toMatchObject({ absoluteExpiresAt: NOW + 2 ** 39 - 1, epoch: Number.MAX_SAFE_INTEGER });
+  });
+});
