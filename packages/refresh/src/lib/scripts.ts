@@ -43,7 +43,10 @@ export const RECORD_FIELDS = [
 ] as const;
 
 /** The whole record, and its hot part (g u r i) that a rotation rewrites at {@link HOT_OFFSET}. */
-const LAYOUT = '>c22I6i5i5i5I6i5i5I7I1c0I2c0I2c0I2c0I2c0I2c0';
+const LAYOUT_HEAD = 'c22I6i5i5i5I6i5i5I7I1c0I2c0';
+/** w y p l: only a revocation, a reuse or a rotation with metadata needs them. */
+const LAYOUT_TAIL = 'I2c0I2c0I2c0I2c0';
+const LAYOUT = `>${LAYOUT_HEAD}${LAYOUT_TAIL}`;
 const HOT = '>I6i5i5i5';
 const HOT_OFFSET = 22;
 
@@ -156,11 +159,15 @@ local presented, nonce, now, grace, idleTtl = string.match(ARGV[1], '^(%S+) (%S+
 if not idleTtl then return redis.error_reply('ERR tessera rotate: malformed arguments') end
 local raw = redis.call('GET', KEYS[1])
 if not raw then return {'unknown'} end
-local n, g, u, r, i, c, a, v, e, k, s, w, y, p, l = struct.unpack('${LAYOUT}', raw)
+local n, g, u, r, i, c, a, v, e, k, s, tail = struct.unpack('>${LAYOUT_HEAD}', raw)
 if n ~= nonce then return {'unknown'} end
 local epoch = ''
 if e > 0 then epoch = e - 1 end
 local withMeta = #ARGV >= 2
+-- The tail (revocation reason, device metadata) is decoded only when this call needs it.
+local w, y, p, l
+local function loadTail() w, y, p, l = struct.unpack('>${LAYOUT_TAIL}', raw, tail) end
+if withMeta or v > 0 then loadTail() end
 local function reply(status, detail)
   local out = {status, detail, s, g, c, u + c, a + c, i + c, epoch}
   if withMeta then out[10] = y; out[11] = p; out[12] = l end
@@ -191,6 +198,7 @@ if tonumber(presented) == g then
 end
 if tonumber(presented) == g - 1 and now < r + tonumber(grace) then return reply('retry', '') end
 -- Any other generation was issued and then superseded: reuse. The whole session is revoked.
+if not w then loadTail() end
 redis.call('SET', KEYS[1], struct.pack('${LAYOUT}', n, g, u, r, i, c, a, now + 1, e,
   #k, k, #s, s, 5, 'reuse', #y, y, #p, p, #l, l), 'KEEPTTL')
 return reply('reused', 'reuse')
