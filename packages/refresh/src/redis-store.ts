@@ -3,7 +3,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { createDeadlines } from './lib/deadline.js';
 import type { Mutable } from './lib/mutable.js';
 import { CREATE, LIST, RECORD_FIELDS, REVOKE, REVOKE_ALL, ROTATE } from './lib/scripts.js';
-import { ownerTag, tagOfSession, userDigest } from './lib/token-format.js';
+import { NONCE_DIGEST_LENGTH, ownerTag, tagOfSession, userDigest } from './lib/token-format.js';
 import { createWriteCoalescer } from './lib/write-coalescing.js';
 import type {
   RefreshStore,
@@ -152,14 +152,11 @@ function assertStorable(record: SessionRecord): void {
     fits(createdAt, 0, MAX_TIME) &&
     fits(record.generation, 0, MAX_TIME) &&
     fits(record.epoch, 0, Number.MAX_SAFE_INTEGER) &&
-    [
-      record.lastUsedAt,
-      record.rotatedAt,
-      record.idleExpiresAt,
-      record.absoluteExpiresAt,
-      record.revokedAt,
-    ].every(offsetFits) &&
+    [record.lastUsedAt, record.rotatedAt, record.idleExpiresAt, record.absoluteExpiresAt].every(offsetFits) &&
+    // Stored plus 1 (0 means live), so one less room at the top.
+    offsetFits(record.revokedAt === undefined ? undefined : record.revokedAt + 1) &&
     record.secretId.length <= 255 &&
+    record.nonceDigest.length === NONCE_DIGEST_LENGTH &&
     [record.sub, record.meta.userAgent, record.meta.ip, record.meta.label].every(textFits);
   if (!ok) throw new RangeError('createRedisStore: session record out of the storable range');
 }

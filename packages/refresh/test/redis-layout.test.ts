@@ -90,6 +90,9 @@ describe('Redis session layout', () => {
       { epoch: 2 ** 53 },
       { sub: 'é'.repeat(40_000) },
       { meta: { userAgent: 'u'.repeat(70_000) } },
+      { nonceDigest: 'n'.repeat(21) },
+      { nonceDigest: 'n'.repeat(23) },
+      { revokedAt: NOW + 2 ** 39 - 1 },
     ]) {
       await expect(store.create({ ...record, ...bad }, 10)).rejects.toThrow(RangeError);
     }

@@ -179,6 +179,22 @@ describe.each(BACKENDS)('refresh-token store contract (%s)', (name) => {
     });
   });
 
+  it('a clock stepped back before the session began never undoes a revocation or a reuse', async () => {
+    const tokens = refresh();
+    const start = time.now;
+    const revoked = await tokens.issue({ sub: 'rhea' });
+    const reused = await tokens.issue({ sub: 'rhea' });
+    const one = await tokens.rotate(reused.token);
+    const two = await tokens.rotate(one.token);
+    time.now = start - 10 * SECOND;
+    expect(await tokens.revoke(revoked.session.sessionId, 'logout')).toBe(true);
+    expect(await codeOf(tokens.rotate(reused.token))).toBe('ERR_REFRESH_REUSED');
+    time.now = start;
+    expect(await codeOf(tokens.rotate(revoked.token))).toBe('ERR_SESSION_REVOKED');
+    expect(await codeOf(tokens.rotate(two.token))).toBe('ERR_SESSION_REVOKED');
+    expect(await tokens.list('rhea')).toEqual([]);
+  });
+
   it('forged tokens naming a real session are rejected and the session lives', async () => {
     const tokens = refresh();
     const { token } = await tokens.issue({ sub: 'judy' });

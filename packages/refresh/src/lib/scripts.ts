@@ -13,7 +13,7 @@
  * | 28-32, 33-37, 38-42 | u, r, i | last used, rotated, idle expiry: ms after c (signed) |
  * | 43-48 | c | created, ms since the epoch (unsigned) |
  * | 49-53 | a | absolute expiry, ms after c (signed) |
- * | 54-58 | v | revoked at, ms after c, plus 1; 0 when live |
+ * | 54-58 | v | revoked at, ms after c (at least 0), plus 1; 0 when live |
  * | 59-65 | e | epoch plus 1; 0 when none |
  * | then | k, s, w, y, p, l | secret id, subject, revocation reason, user agent, ip, label: each a length (1 byte for k, else 2) and its bytes; '' when missing |
  *
@@ -72,7 +72,8 @@ end
 local function encode(t)
   local c = t.c
   local v, e = 0, 0
-  if t.v then v = t.v - c + 1 end
+  -- Clamped at c: a clock stepped back must never turn a revocation into 'live' (v = 0).
+  if t.v then v = math.max(t.v - c, 0) + 1 end
   if t.e then e = t.e + 1 end
   local w, y, p, l = t.w or '', t.y or '', t.p or '', t.l or ''
   return struct.pack(LAYOUT, t.n, t.g, t.u - c, t.r - c, t.i - c, c, t.a - c, v, e,
@@ -199,7 +200,8 @@ end
 if tonumber(presented) == g - 1 and now < r + tonumber(grace) then return reply('retry', '') end
 -- Any other generation was issued and then superseded: reuse. The whole session is revoked.
 if not w then loadTail() end
-redis.call('SET', KEYS[1], struct.pack('${LAYOUT}', n, g, u, r, i, c, a, now + 1, e,
+-- Clamped at c, as in HELPERS: a clock stepped back must never record the revocation as 0 (live).
+redis.call('SET', KEYS[1], struct.pack('${LAYOUT}', n, g, u, r, i, c, a, math.max(now, 0) + 1, e,
   #k, k, #s, s, 5, 'reuse', #y, y, #p, p, #l, l), 'KEEPTTL')
 return reply('reused', 'reuse')
 `;
