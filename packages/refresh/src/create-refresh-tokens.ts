@@ -80,13 +80,13 @@ export interface RotatedRefreshToken {
 }
 
 export interface RefreshTokens {
-  /** Starts a new session (always a new family: no fixation). */
+  /** Starts a new session (always a new family: no fixation). `sub`: 1-16,384 characters. */
   issue(input: { sub: string; meta?: SessionMeta; epoch?: number }): Promise<IssuedRefreshToken>;
   /** Rotates a refresh token (see docs/refresh-tokens.md for the state machine). */
   rotate(token: string, options?: { meta?: SessionMeta }): Promise<RotatedRefreshToken>;
-  /** Revokes one session. False when there was no such live session. */
+  /** Revokes one session. False when there was no such live session. `reason`: 1-64 characters. */
   revoke(sessionId: string, reason?: string): Promise<boolean>;
-  /** Revokes every session of `sub` but those in `except`; returns the revoked ids. */
+  /** Revokes every session of `sub` but those in `except`; returns the revoked ids. `reason`: 1-64 characters. */
   revokeAll(
     sub: string,
     options?: { except?: readonly string[]; reason?: string },

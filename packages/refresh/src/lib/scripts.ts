@@ -18,9 +18,9 @@
  * | then | k, s, w, y, p, l | secret id, subject, revocation reason, user agent, ip, label: each a length (1 byte for k, else 2) and its bytes; '' when missing |
  *
  * Why: packing a MessagePack map cost more than the rest of a rotation together, and a rotation
- * changes four numbers. The layout is also smaller than the map (a session with a 120-byte user
- * agent fits in one 256-byte allocation). Offsets from c are 5 bytes (+/- 17 years); the store
- * checks the ranges before it writes (see redis-store.ts).
+ * changes four numbers. It takes the same memory as the map did: a session with a 120-byte user
+ * agent still fits one 256-byte allocation (344 bytes in MEMORY USAGE). Offsets from c are 5 bytes
+ * (+/- 17 years); the store checks the ranges before it writes (see redis-store.ts).
  */
 
 /** The fields of a session in LIST replies, in this order (absolute times in ms). */
