@@ -1,10 +1,10 @@
 import { ConfigError } from '@tessera/core';
 import type { Cluster, Redis } from 'ioredis';
+import { createBatcher } from './lib/batching.js';
 import { createDeadlines } from './lib/deadline.js';
 import type { Mutable } from './lib/mutable.js';
 import { CREATE, LIST, RECORD_FIELDS, REVOKE, REVOKE_ALL, ROTATE } from './lib/scripts.js';
 import { NONCE_DIGEST_LENGTH, ownerTag, tagOfSession, userDigest } from './lib/token-format.js';
-import { createWriteCoalescer } from './lib/write-coalescing.js';
 import type {
   RefreshStore,
   RotatedSession,
@@ -30,7 +30,7 @@ export interface RedisStoreOptions {
 
 type ScriptClient = {
   tesseraRtCreate(k1: string, k2: string, ...args: (string | number)[]): Promise<string[]>;
-  tesseraRtRotate(k1: string, ...args: (string | number)[]): Promise<Field[]>;
+  tesseraRtRotate(numberOfKeys: number, ...keysAndArgs: string[]): Promise<Field[]>;
   tesseraRtRevoke(k1: string, ...args: (string | number)[]): Promise<number>;
   tesseraRtRevokeAll(k1: string, ...args: (string | number)[]): Promise<string[]>;
   tesseraRtList(k1: string, ...args: (string | number)[]): Promise<Field[]>;
@@ -40,7 +40,9 @@ const PREFIX = /^[A-Za-z0-9_:.-]{1,64}$/;
 
 /**
  * A Redis-backed store: each operation is one Lua script (EVALSHA), all keys of one user share a
- * hash tag (Redis Cluster safe), and a session's keys expire when its absolute lifetime ends.
+ * hash tag (Redis Cluster safe), and a session's keys expire when its absolute lifetime ends. On a
+ * standalone client, rotations in flight together share one script call, in which each runs and is
+ * answered on its own, in the order they were made.
  * Needs Redis 7+. Configure Redis with persistence (AOF) and `maxmemory-policy noeviction`: an
  * evicted session is logged out, and a lost one cannot be replayed (it is unknown, never valid).
  */
@@ -65,7 +67,8 @@ export function createRedisStore(options: RedisStoreOptions): RefreshStore {
     });
   }
   client.defineCommand('tesseraRtCreate', { numberOfKeys: 2, lua: CREATE });
-  client.defineCommand('tesseraRtRotate', { numberOfKeys: 1, lua: ROTATE });
+  // The number of keys comes first in each call: one per rotation of the batch.
+  client.defineCommand('tesseraRtRotate', { lua: ROTATE });
   client.defineCommand('tesseraRtRevoke', { numberOfKeys: 1, lua: REVOKE });
   client.defineCommand('tesseraRtRevokeAll', { numberOfKeys: 1, lua: REVOKE_ALL });
   client.defineCommand('tesseraRtList', { numberOfKeys: 1, lua: LIST });
@@ -80,10 +83,24 @@ export function createRedisStore(options: RedisStoreOptions): RefreshStore {
     return `${prefix}:u:{${ownerTag(sub)}}${digest.slice(11)}`;
   };
 
-  const timed = createDeadlines(timeoutMs);
-  // Rotations share socket writes on a standalone client (see write-coalescing.ts). A Cluster
-  // spreads commands over one connection per node, and is left as it is.
-  const coalescer = createWriteCoalescer(() => (client.isCluster ? undefined : (client as Redis).stream));
+  const deadlines = createDeadlines(timeoutMs);
+  const timed = deadlines.within;
+  // Rotations in flight together share one script call on a standalone client (see batching.ts).
+  // On a Cluster the sessions of a batch would sit in different hash slots: each goes alone.
+  const rotate = createBatcher<RotateRequest, RotateOutcome>(
+    (requests) => {
+      const keys: string[] = [];
+      const args: string[] = [];
+      for (const request of requests) {
+        keys.push(sessionKey(request.sessionId));
+        pushRotateArguments(args, request);
+      }
+      return redis
+        .tesseraRtRotate(keys.length, ...keys, ...args)
+        .then((reply) => rotateOutcomes(reply, requests));
+    },
+    { maxBatch: client.isCluster ? 1 : 16, track: deadlines.track },
+  );
 
   return {
     async create(record, maxSessions) {
@@ -98,18 +115,7 @@ export function createRedisStore(options: RedisStoreOptions): RefreshStore {
       return timed(redis.tesseraRtCreate(sessionKey(record.sessionId), ownerKey(record.sub), ...args));
     },
 
-    rotate(request): Promise<RotateOutcome> {
-      const key = sessionKey(request.sessionId);
-      // The five scalars travel as one argument (see ROTATE): the nonce digest is base64url and the
-      // rest are numbers, so none contains a space.
-      const head = `${request.generation} ${request.nonceDigest} ${request.now} ${request.graceMs} ${request.idleTtlMs}`;
-      const meta = request.meta === undefined ? undefined : ['meta', ...metaFields(request.meta).flat()];
-      const send =
-        meta === undefined
-          ? () => redis.tesseraRtRotate(key, head)
-          : () => redis.tesseraRtRotate(key, head, ...meta);
-      return timed(coalescer.send(send), (reply) => rotateOutcome(reply, request), coalescer.settled);
-    },
+    rotate,
 
     async revoke(sessionId, reason, now) {
       assertReason(reason);
@@ -196,41 +202,95 @@ function recordToFields(record: SessionRecord): [string, string | number][] {
   return [...fields, ...metaFields(record.meta)];
 }
 
-/** The rotate script's reply (see ROTATE in scripts.ts) to the outcome it reports. */
-function rotateOutcome(reply: readonly Field[], request: RotateRequest): RotateOutcome {
-  const status = reply[0];
-  if (status === 'rotated') return { status, session: rotatedSession(reply, request) };
-  if (status === 'unknown' || status === undefined) return { status: 'unknown' };
-  const session = otherSession(reply, request.meta !== undefined);
-  if (status === 'expired') return { status, session, reason: reply[1] === 'absolute' ? 'absolute' : 'idle' };
-  if (status === 'retry' || status === 'reused' || status === 'revoked') return { status, session };
-  throw new Error('unexpected reply from the rotate script');
+/**
+ * A rotation's arguments (see ROTATE in scripts.ts): the five scalars and the metadata count in one
+ * string (the nonce digest is base64url and the rest are numbers, so none contains a space), then
+ * the metadata pairs.
+ */
+function pushRotateArguments(args: string[], request: RotateRequest): void {
+  const { meta } = request;
+  if (meta === undefined) {
+    args.push(
+      `${request.generation} ${request.nonceDigest} ${request.now} ${request.graceMs} ${request.idleTtlMs} -1`,
+    );
+    return;
+  }
+  const pairs = metaFields(meta);
+  args.push(
+    `${request.generation} ${request.nonceDigest} ${request.now} ${request.graceMs} ${request.idleTtlMs} ${pairs.length * 2}`,
+  );
+  for (const [field, value] of pairs) args.push(field, value);
+}
+
+/** The rotate script's statuses (see ROTATE in scripts.ts), by code. */
+const ROTATE_STATUS = ['unknown', 'rotated', 'retry', 'reused', 'revoked', 'expired'] as const;
+
+/** The rotate script's flat reply (see ROTATE in scripts.ts) to one outcome per request, in order. */
+function rotateOutcomes(
+  reply: readonly Field[],
+  requests: readonly RotateRequest[],
+): (RotateOutcome | Error)[] {
+  const outcomes: (RotateOutcome | Error)[] = [];
+  let at = 0;
+  for (const request of requests) {
+    const code = reply[at];
+    const status = typeof code === 'number' ? ROTATE_STATUS[code] : undefined;
+    const withMeta = request.meta !== undefined;
+    if (status === 'unknown') {
+      outcomes.push({ status });
+      at += 1;
+    } else if (status === 'rotated') {
+      outcomes.push({ status, session: rotatedSession(reply, at, request) });
+      at += withMeta ? 8 : 5;
+    } else if (status !== undefined) {
+      const session = otherSession(reply, at, status, withMeta);
+      if (status === 'expired')
+        outcomes.push({ status, session, reason: reply[at + 1] === 'absolute' ? 'absolute' : 'idle' });
+      else outcomes.push({ status, session });
+      at += withMeta ? 12 : 9;
+    } else if (code === -1) {
+      outcomes.push(new Error(`the rotate script failed: ${String(reply[at + 1])}`));
+      at += 2;
+    } else {
+      // Out of step with the script: no later rotation of this reply can be read either.
+      const unexpected = new Error('unexpected reply from the rotate script');
+      while (outcomes.length < requests.length) outcomes.push(unexpected);
+      return outcomes;
+    }
+  }
+  return outcomes;
 }
 
 /**
- * The rotate script's short reply for the current generation, `{'rotated', s, c, a, e [, y, p, l]}`
- * (see ROTATE in scripts.ts): the generation, last use and idle expiry follow from the request, by
- * the same rule as the script's.
+ * The rotate script's short reply for the current generation, `{1, c, a, e, s [, y, p, l]}` from
+ * `at` (see ROTATE in scripts.ts): the generation, last use and idle expiry follow from the request,
+ * by the same rule as the script's.
  */
-function rotatedSession(reply: readonly Field[], request: RotateRequest): RotatedSession {
-  const absoluteExpiresAt = Number(reply[3]);
+function rotatedSession(reply: readonly Field[], at: number, request: RotateRequest): RotatedSession {
+  const absoluteExpiresAt = Number(reply[at + 2]);
   const session: Mutable<RotatedSession> = {
-    sub: String(reply[1]),
+    sub: String(reply[at + 4]),
     generation: request.generation + 1,
-    createdAt: Number(reply[2]),
+    createdAt: Number(reply[at + 1]),
     lastUsedAt: request.now,
     absoluteExpiresAt,
     idleExpiresAt: Math.min(request.now + request.idleTtlMs, absoluteExpiresAt),
   };
-  if (reply[4] !== '' && reply[4] !== undefined) session.epoch = Number(reply[4]);
-  if (request.meta !== undefined) session.previousMeta = metaOf(reply[5], reply[6], reply[7]);
+  const epoch = Number(reply[at + 3]);
+  if (epoch >= 0) session.epoch = epoch;
+  if (request.meta !== undefined) session.previousMeta = metaOf(reply[at + 5], reply[at + 6], reply[at + 7]);
   return session;
 }
 
-/** The rotate script's full reply (any other status) to what the outcome reports. */
-function otherSession(reply: readonly Field[], withMeta: boolean): RotatedSession {
-  const [status, detail, sub, generation, createdAt, lastUsedAt, absoluteExpiresAt, idleExpiresAt, epoch] =
-    reply;
+/** The rotate script's full reply from `at` (any status but rotated and unknown) to what the outcome reports. */
+function otherSession(
+  reply: readonly Field[],
+  at: number,
+  status: (typeof ROTATE_STATUS)[number],
+  withMeta: boolean,
+): RotatedSession {
+  const [, detail, sub, generation, createdAt, lastUsedAt, absoluteExpiresAt, idleExpiresAt, epoch] =
+    reply.slice(at, at + 9);
   const revoked = status === 'revoked' || status === 'reused';
   return {
     sub: String(sub),
@@ -239,9 +299,9 @@ function otherSession(reply: readonly Field[], withMeta: boolean): RotatedSessio
     lastUsedAt: Number(lastUsedAt),
     absoluteExpiresAt: Number(absoluteExpiresAt),
     idleExpiresAt: Number(idleExpiresAt),
-    ...(epoch === '' || epoch === undefined ? {} : { epoch: Number(epoch) }),
+    ...(Number(epoch) >= 0 ? { epoch: Number(epoch) } : {}),
     ...(revoked ? { revokedReason: String(detail) } : {}),
-    ...(withMeta ? { previousMeta: metaOf(reply[9], reply[10], reply[11]) } : {}),
+    ...(withMeta ? { previousMeta: metaOf(reply[at + 9], reply[at + 10], reply[at + 11]) } : {}),
   };
 }
 

@@ -10,70 +10,95 @@ export class TimeoutError extends Error {
   }
 }
 
-interface Pending {
-  readonly deadline: number;
-  readonly reject: (error: Error) => void;
-  readonly settled: (() => void) | undefined;
+/** One pending call's way out: whichever of its result, its failure or its deadline comes first wins. */
+export interface Tracked<R> {
+  resolve(value: R): void;
+  reject(error: unknown): void;
 }
 
-/**
- * Returns `within(operation, map, settled)`: `map` of the operation's result, or a TimeoutError once
- * its deadline passed; `settled` is called once, when the operation settles or times out. (Both are
- * applied here rather than by a `.then` of the caller: one promise fewer on every store call.)
- */
-export function createDeadlines(
-  timeoutMs: number,
-): <T, R = T>(operation: Promise<T>, map?: (value: T) => R, settled?: () => void) => Promise<R> {
-  const pending = new Set<Pending>();
+export interface Deadlines {
+  /**
+   * Tracks a call settled through the returned {@link Tracked} (by the caller) or by its deadline
+   * (with a TimeoutError); `settled` is called once, whichever comes first. What comes after is
+   * ignored.
+   */
+  track<R>(resolve: (value: R) => void, reject: (error: unknown) => void, settled?: () => void): Tracked<R>;
+  /**
+   * `map` of `operation`'s result, or a TimeoutError once its deadline passed; `settled` as for
+   * {@link Deadlines.track}. (Both are applied here rather than by a `.then` of the caller: one
+   * promise fewer on every store call.)
+   */
+  within<T, R = T>(operation: Promise<T>, map?: (value: T) => R, settled?: () => void): Promise<R>;
+}
+
+class Pending<R> implements Tracked<R> {
+  constructor(
+    readonly deadline: number,
+    private readonly pending: Set<Pending<unknown>>,
+    private readonly onValue: (value: R) => void,
+    private readonly onError: (error: unknown) => void,
+    private readonly settled: (() => void) | undefined,
+  ) {}
+
+  resolve(value: R): void {
+    if (!this.pending.delete(this as Pending<unknown>)) return;
+    this.settled?.();
+    this.onValue(value);
+  }
+
+  reject(error: unknown): void {
+    if (!this.pending.delete(this as Pending<unknown>)) return;
+    this.settled?.();
+    this.onError(error);
+  }
+}
+
+export function createDeadlines(timeoutMs: number): Deadlines {
+  const pending = new Set<Pending<unknown>>();
   let timer: NodeJS.Timeout | undefined;
 
   function sweep(): void {
     const now = performance.now();
-    for (const entry of pending) {
-      if (now >= entry.deadline) {
-        pending.delete(entry);
-        entry.settled?.();
-        entry.reject(new TimeoutError(timeoutMs));
-      }
-    }
+    for (const entry of pending) if (now >= entry.deadline) entry.reject(new TimeoutError(timeoutMs));
     if (pending.size === 0 && timer !== undefined) {
       clearInterval(timer);
       timer = undefined;
     }
   }
 
-  return function within<T, R = T>(
-    operation: Promise<T>,
-    map?: (value: T) => R,
+  function track<R>(
+    resolve: (value: R) => void,
+    reject: (error: unknown) => void,
     settled?: () => void,
-  ): Promise<R> {
-    return new Promise<R>((resolve, reject) => {
-      const entry: Pending = { deadline: performance.now() + timeoutMs, reject, settled };
-      pending.add(entry);
-      if (timer === undefined) {
-        timer = setInterval(sweep, Math.max(1, Math.ceil(timeoutMs / 4)));
-        timer.unref();
-      }
-      operation.then(
-        (value) => {
-          // Already given up on (timed out): settled was called then.
-          if (!pending.delete(entry)) return;
-          settled?.();
-          if (map === undefined) resolve(value as unknown as R);
-          else {
+  ): Tracked<R> {
+    const entry = new Pending<R>(performance.now() + timeoutMs, pending, resolve, reject, settled);
+    pending.add(entry as Pending<unknown>);
+    if (timer === undefined) {
+      timer = setInterval(sweep, Math.max(1, Math.ceil(timeoutMs / 4)));
+      timer.unref();
+    }
+    return entry;
+  }
+
+  return {
+    track,
+    within<T, R = T>(operation: Promise<T>, map?: (value: T) => R, settled?: () => void): Promise<R> {
+      return new Promise<R>((resolve, reject) => {
+        const call = track(resolve, reject, settled);
+        operation.then(
+          (value) => {
+            if (map === undefined) return call.resolve(value as unknown as R);
+            let mapped: R;
             try {
-              resolve(map(value));
+              mapped = map(value);
             } catch (error) {
-              reject(error);
+              return call.reject(error);
             }
-          }
-        },
-        (error: unknown) => {
-          if (!pending.delete(entry)) return;
-          settled?.();
-          reject(error);
-        },
-      );
-    });
+            call.resolve(mapped);
+          },
+          (error: unknown) => call.reject(error),
+        );
+      });
+    },
   };
 }

@@ -1,7 +1,9 @@
 /**
- * Lua scripts of the Redis store: one per operation, each atomic. Every key a script touches shares
- * the owner's hash tag `{tag}`, so each script runs on Redis Cluster. Replies are integers, strings
- * and flat arrays only, so RESP2 and RESP3 clients parse them alike.
+ * Lua scripts of the Redis store: one per operation, each atomic; ROTATE also carries several
+ * rotations at once, each run on its own (see batching.ts). Every key a script touches shares the
+ * owner's hash tag `{tag}`, so each script runs on Redis Cluster (where a ROTATE carries one
+ * rotation). Replies are integers, strings and flat arrays only, so RESP2 and RESP3 clients parse
+ * them alike.
  *
  * A session is one string key in a fixed binary layout (Redis's built-in `struct` library,
  * big-endian), hot fields first so that a rotation rewrites only them, in place, with one SETRANGE:
@@ -138,72 +140,97 @@ return evicted
 `;
 
 export const ROTATE = `
--- rotate: the rotation state machine (brief section 4), atomically.
--- KEYS[1]  session key
--- ARGV[1]  '<presented generation> <nonce digest> <now ms> <grace ms> <idle ttl ms>' (one argument:
---          each argument costs the client more to encode than this script to split)
--- ARGV[2]  'meta' when the caller wants the stored metadata back (anomaly checks), then
--- ARGV[3..] field, value pairs of new metadata (ua, ip, lb) to record on rotation
--- Returns: {'unknown'};
---          or, for the current generation, {'rotated', s, c, a, e}: the caller knows the rest
+-- rotate: the rotation state machine (brief section 4), for one or more sessions, each atomically.
+-- KEYS[1..n]  session keys, one per rotation (on a Cluster, n is 1)
+-- ARGV        per rotation, in KEYS order: '<presented generation> <nonce digest> <now ms> <grace ms>
+--             <idle ttl ms> <m>' (one argument: each argument costs the client more to encode than
+--             this script to split), then m more arguments. m is -1 when the caller does not want
+--             the stored metadata back; else m >= 0 and the m arguments are field, value pairs of
+--             new metadata (ua, ip, lb) to record on rotation.
+-- Returns: flat array, each rotation's reply in KEYS order, led by an integer status:
+--          {0} unknown;
+--          {1, c, a, e, s} rotated (the current generation): the caller knows the rest
 --          (generation + 1, last used = now, idle expiry = min(now + idle ttl, a));
---          or {status, detail, s, g, c, u, a, i, e} with status one of retry | reused | revoked |
---          expired, detail the expiry kind (absolute | idle) or the revocation reason, else '';
---          then, only with ARGV[2] = 'meta', the stored y p l before this call (for anomaly
---          checks). Missing fields are ''. Replies are kept small on purpose: their size is most of
---          the client's cost per rotation.
+--          {status, detail, s, g, c, u, a, i, e} with status 2 retry, 3 reused, 4 revoked or
+--          5 expired, detail the expiry kind (absolute | idle) or the revocation reason, else '';
+--          each but unknown followed, only when m >= 0, by the stored y p l before this call
+--          (for anomaly checks); or {-1, message} when this rotation failed (the others still
+--          ran). e is the epoch, -1 when none; missing strings are ''. Replies are kept small and
+--          mostly integers on purpose: each string costs the client an allocation to parse.
 --
 -- The hot path of the store, so it stands alone (no shared HELPERS: defining them costs more than
 -- the state machine) and reads the stored offsets as they are. A rotation whose metadata is
 -- unchanged (or absent) rewrites only the hot fields, in place.
-local presented, nonce, now, grace, idleTtl = string.match(ARGV[1], '^(%S+) (%S+) (%S+) (%S+) (%S+)$')
-if not idleTtl then return redis.error_reply('ERR tessera rotate: malformed arguments') end
-local raw = redis.call('GET', KEYS[1])
-if not raw then return {'unknown'} end
-local n, g, u, r, i, c, a, v, e, k, s, tail = struct.unpack('>${LAYOUT_HEAD}', raw)
-if n ~= nonce then return {'unknown'} end
-local epoch = ''
-if e > 0 then epoch = e - 1 end
-local withMeta = #ARGV >= 2
--- The tail (revocation reason, device metadata) is decoded only when this call needs it.
-local w, y, p, l
-local function loadTail() w, y, p, l = struct.unpack('>${LAYOUT_TAIL}', raw, tail) end
-if withMeta or v > 0 then loadTail() end
-local function reply(status, detail)
-  local out = {status, detail, s, g, c, u + c, a + c, i + c, epoch}
-  if withMeta then out[10] = y; out[11] = p; out[12] = l end
-  return out
+-- The reply, and how many values it holds (appended by index: no table per rotation).
+local out, o = {}, 0
+-- A rotation's reply in the full form.
+local function reply(status, detail, s, g, c, u, a, i, e, withMeta, y, p, l)
+  out[o + 1] = status; out[o + 2] = detail; out[o + 3] = s; out[o + 4] = g; out[o + 5] = c
+  out[o + 6] = u + c; out[o + 7] = a + c; out[o + 8] = i + c; out[o + 9] = e - 1
+  o = o + 9
+  if withMeta then out[o + 1] = y; out[o + 2] = p; out[o + 3] = l; o = o + 3 end
 end
-if v > 0 then return reply('revoked', w) end
-now = tonumber(now) - c
-if now >= a then return reply('expired', 'absolute') end
-if now >= i then return reply('expired', 'idle') end
-if tonumber(presented) == g then
-  local out = {'rotated', s, c, a + c, epoch}
-  local idle = math.min(now + tonumber(idleTtl), a)
-  if withMeta then
-    out[6] = y; out[7] = p; out[8] = l
-    local y2, p2, l2 = y, p, l
-    for j = 3, #ARGV, 2 do
-      local f = ARGV[j]
-      if f == 'ua' then y2 = ARGV[j + 1] elseif f == 'ip' then p2 = ARGV[j + 1] elseif f == 'lb' then l2 = ARGV[j + 1] end
+local function rotate(key, from, presented, nonce, now, grace, idleTtl, m)
+  local raw = redis.call('GET', key)
+  if not raw then o = o + 1; out[o] = 0; return end
+  local n, g, u, r, i, c, a, v, e, k, s, tail = struct.unpack('>${LAYOUT_HEAD}', raw)
+  if n ~= nonce then o = o + 1; out[o] = 0; return end
+  local withMeta = m >= 0
+  local w, y, p, l
+  -- The tail (revocation reason, device metadata) is decoded only when this call needs it.
+  if withMeta or v > 0 then w, y, p, l = struct.unpack('>${LAYOUT_TAIL}', raw, tail) end
+  if v > 0 then return reply(4, w, s, g, c, u, a, i, e, withMeta, y, p, l) end
+  now = tonumber(now) - c
+  if now >= a then return reply(5, 'absolute', s, g, c, u, a, i, e, withMeta, y, p, l) end
+  if now >= i then return reply(5, 'idle', s, g, c, u, a, i, e, withMeta, y, p, l) end
+  if tonumber(presented) == g then
+    local idle = math.min(now + tonumber(idleTtl), a)
+    out[o + 1] = 1; out[o + 2] = c; out[o + 3] = a + c; out[o + 4] = e - 1; out[o + 5] = s
+    o = o + 5
+    if withMeta then
+      out[o + 1] = y; out[o + 2] = p; out[o + 3] = l
+      o = o + 3
+      local y2, p2, l2 = y, p, l
+      for j = from + 1, from + m, 2 do
+        local f = ARGV[j]
+        if f == 'ua' then y2 = ARGV[j + 1] elseif f == 'ip' then p2 = ARGV[j + 1] elseif f == 'lb' then l2 = ARGV[j + 1] end
+      end
+      if y2 ~= y or p2 ~= p or l2 ~= l then
+        redis.call('SET', key, struct.pack('${LAYOUT}', n, g + 1, now, now, idle, c, a, v, e,
+          #k, k, #s, s, #w, w, #y2, y2, #p2, p2, #l2, l2), 'KEEPTTL')
+        return
+      end
     end
-    if y2 ~= y or p2 ~= p or l2 ~= l then
-      redis.call('SET', KEYS[1], struct.pack('${LAYOUT}', n, g + 1, now, now, idle, c, a, v, e,
-        #k, k, #s, s, #w, w, #y2, y2, #p2, p2, #l2, l2), 'KEEPTTL')
-      return out
-    end
+    redis.call('SETRANGE', key, ${HOT_OFFSET}, struct.pack('${HOT}', g + 1, now, now, idle))
+    return
   end
-  redis.call('SETRANGE', KEYS[1], ${HOT_OFFSET}, struct.pack('${HOT}', g + 1, now, now, idle))
-  return out
+  if tonumber(presented) == g - 1 and now < r + tonumber(grace) then
+    return reply(2, '', s, g, c, u, a, i, e, withMeta, y, p, l)
+  end
+  -- Any other generation was issued and then superseded: reuse. The whole session is revoked.
+  if not w then w, y, p, l = struct.unpack('>${LAYOUT_TAIL}', raw, tail) end
+  -- Clamped at c, as in HELPERS: a clock stepped back must never record the revocation as 0 (live).
+  redis.call('SET', key, struct.pack('${LAYOUT}', n, g, u, r, i, c, a, math.max(now, 0) + 1, e,
+    #k, k, #s, s, 5, 'reuse', #y, y, #p, p, #l, l), 'KEEPTTL')
+  return reply(3, 'reuse', s, g, c, u, a, i, e, withMeta, y, p, l)
 end
-if tonumber(presented) == g - 1 and now < r + tonumber(grace) then return reply('retry', '') end
--- Any other generation was issued and then superseded: reuse. The whole session is revoked.
-if not w then loadTail() end
--- Clamped at c, as in HELPERS: a clock stepped back must never record the revocation as 0 (live).
-redis.call('SET', KEYS[1], struct.pack('${LAYOUT}', n, g, u, r, i, c, a, math.max(now, 0) + 1, e,
-  #k, k, #s, s, 5, 'reuse', #y, y, #p, p, #l, l), 'KEEPTTL')
-return reply('reused', 'reuse')
+local from = 1
+for x = 1, #KEYS do
+  local presented, nonce, now, grace, idleTtl, m = string.match(ARGV[from] or '', '^(%S+) (%S+) (%S+) (%S+) (%S+) (-?%d+)$')
+  if not m then return redis.error_reply('ERR tessera rotate: malformed arguments') end
+  m = tonumber(m)
+  local mark = o
+  local ok, failure = pcall(rotate, KEYS[x], from, presented, nonce, now, grace, idleTtl, m)
+  if not ok then
+    -- Only this rotation fails (a corrupt or foreign value at its key); what it had put is dropped.
+    for j = o, mark + 1, -1 do out[j] = nil end
+    o = mark
+    if type(failure) == 'table' then failure = failure.err end
+    o = o + 2; out[o - 1] = -1; out[o] = tostring(failure)
+  end
+  from = from + 1 + math.max(m, 0)
+end
+return out
 `;
 
 export const REVOKE = `
