@@ -208,18 +208,12 @@ function recordToFields(record: SessionRecord): [string, string | number][] {
  * the metadata pairs.
  */
 function pushRotateArguments(args: string[], request: RotateRequest): void {
-  const { meta } = request;
-  if (meta === undefined) {
-    args.push(
-      `${request.generation} ${request.nonceDigest} ${request.now} ${request.graceMs} ${request.idleTtlMs} -1`,
-    );
-    return;
-  }
-  const pairs = metaFields(meta);
+  // -1: no metadata wanted back; else the number of metadata arguments that follow (maybe 0).
+  const pairs = request.meta === undefined ? undefined : metaFields(request.meta);
   args.push(
-    `${request.generation} ${request.nonceDigest} ${request.now} ${request.graceMs} ${request.idleTtlMs} ${pairs.length * 2}`,
+    `${request.generation} ${request.nonceDigest} ${request.now} ${request.graceMs} ${request.idleTtlMs} ${pairs === undefined ? -1 : pairs.length * 2}`,
   );
-  for (const [field, value] of pairs) args.push(field, value);
+  if (pairs !== undefined) for (const [field, value] of pairs) args.push(field, value);
 }
 
 /** The rotate script's statuses (see ROTATE in scripts.ts), by code. */
