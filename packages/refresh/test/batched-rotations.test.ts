@@ -4,7 +4,7 @@
  * caller must get exactly what the rotation state machine (src/lib/rotation.ts) gives for its request
  * applied in that order: the model here. Also: a rotation that fails in the script fails alone.
  */
-import type { RotateOutcome, RotateRequest, SessionRecord } from '@tessera/refresh';
+import type { RefreshStore, RotateOutcome, RotateRequest, SessionRecord } from '@tessera/refresh';
 import { createRedisStore } from '@tessera/refresh/redis';
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
@@ -41,6 +41,25 @@ function record(
     ...(epoch === undefined ? {} : { epoch }),
     meta: { userAgent: 'UA/1', ip: '10.0.0.1' },
   };
+}
+
+/** A rotation of `session`'s current generation at `now`, with its own nonce unless another is given. */
+function currentRotation(session: SessionRecord, now: number, digest = session.nonceDigest): RotateRequest {
+  return {
+    sessionId: session.sessionId,
+    generation: session.generation,
+    nonceDigest: digest,
+    now,
+    graceMs: GRACE,
+    idleTtlMs: IDLE,
+  };
+}
+
+/** Thirty fresh sessions at generation 0, created in `store`. */
+async function thirtySessions(store: RefreshStore): Promise<SessionRecord[]> {
+  const records = Array.from({ length: 30 }, (_, n) => record(`user-${n}`, 0, 0, false));
+  for (const created of records) await store.create(created, 10);
+  return records;
 }
 
 const sessionArb = fc.record({
@@ -96,12 +115,8 @@ describe.each(['redis', 'cluster'] as const)('rotations in flight together (%s)'
           const made: RotateRequest[] = requests.map((r) => {
             const target = records[r.session]!;
             return {
-              sessionId: target.sessionId,
+              ...currentRotation(target, NOW + r.after, r.foreignNonce ? nonceDigest(newNonce()) : undefined),
               generation: Math.max(0, target.generation + r.offset),
-              nonceDigest: r.foreignNonce ? nonceDigest(newNonce()) : target.nonceDigest,
-              now: NOW + r.after,
-              graceMs: GRACE,
-              idleTtlMs: IDLE,
               ...(r.meta === undefined ? {} : { meta: r.meta }),
             };
           });
@@ -132,8 +147,7 @@ describe('a rotation that fails in the script', () => {
   it('fails alone: the others of its batch rotate', async () => {
     const prefix = 'batchfail';
     const store = createRedisStore({ client, prefix });
-    const records = Array.from({ length: 30 }, (_, n) => record(`user-${n}`, 0, 0, false));
-    for (const created of records) await store.create(created, 10);
+    const records = await thirtySessions(store);
     // Two sessions whose keys hold what no session layout can be: too short, and the wrong type.
     const keyOf = async (sessionId: string) => (await client.keys(`${prefix}:s:*${sessionId.slice(11)}`))[0]!;
     const short = await keyOf(records[20]!.sessionId);
@@ -145,16 +159,7 @@ describe('a rotation that fails in the script', () => {
     // 30 rotations made in one tick: after the first seven (sent alone), they travel in batches of
     // 2 to 7 (see the batching test), so sessions 20 and 25 share their batches with healthy ones.
     const results = await Promise.allSettled(
-      records.map((created) =>
-        store.rotate({
-          sessionId: created.sessionId,
-          generation: 0,
-          nonceDigest: created.nonceDigest,
-          now: NOW + 1,
-          graceMs: GRACE,
-          idleTtlMs: IDLE,
-        }),
-      ),
+      records.map((created) => store.rotate(currentRotation(created, NOW + 1))),
     );
     results.forEach((result, n) => {
       if (n === 20 || n === 25) {
@@ -174,21 +179,15 @@ describe('a rotation that fails in the script', () => {
     try {
       await ready(own);
       const store = createRedisStore({ client: own, prefix: 'oom' });
-      const records = Array.from({ length: 30 }, (_, n) => record(`user-${n}`, 0, 0, false));
-      for (const created of records) await store.create(created, 10);
+      const records = await thirtySessions(store);
       await own.config('SET', 'maxmemory', '1');
       // Even sessions present the current generation (a write, refused); odd ones a foreign nonce
       // (unknown: read only). In batches of 2 to 7, failures and answers alternate.
       const results = await Promise.allSettled(
         records.map((created, n) =>
-          store.rotate({
-            sessionId: created.sessionId,
-            generation: 0,
-            nonceDigest: n % 2 === 0 ? created.nonceDigest : nonceDigest(newNonce()),
-            now: NOW + 1,
-            graceMs: GRACE,
-            idleTtlMs: IDLE,
-          }),
+          store.rotate(
+            currentRotation(created, NOW + 1, n % 2 === 0 ? created.nonceDigest : nonceDigest(newNonce())),
+          ),
         ),
       );
       results.forEach((result, n) => {
@@ -202,16 +201,7 @@ describe('a rotation that fails in the script', () => {
       // Nothing was consumed: once Redis has room again, the same rotations succeed.
       await own.config('SET', 'maxmemory', '0');
       const again = await Promise.all(
-        records.map((created) =>
-          store.rotate({
-            sessionId: created.sessionId,
-            generation: 0,
-            nonceDigest: created.nonceDigest,
-            now: NOW + 2,
-            graceMs: GRACE,
-            idleTtlMs: IDLE,
-          }),
-        ),
+        records.map((created) => store.rotate(currentRotation(created, NOW + 2))),
       );
       expect(again.every((outcome) => outcome.status === 'rotated')).toBe(true);
     } finally {
