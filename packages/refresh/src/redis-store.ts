@@ -4,7 +4,13 @@ import { createBatcher } from './lib/batching.js';
 import { createDeadlines } from './lib/deadline.js';
 import type { Mutable } from './lib/mutable.js';
 import { CREATE, LIST, RECORD_FIELDS, REVOKE, REVOKE_ALL, ROTATE } from './lib/scripts.js';
-import { NONCE_DIGEST_LENGTH, ownerTag, tagOfSession, userDigest } from './lib/token-format.js';
+import {
+  NONCE_DIGEST_LENGTH,
+  ownerTag,
+  suffixOfSession,
+  tagOfSession,
+  userDigest,
+} from './lib/token-format.js';
 import type {
   RefreshStore,
   RotatedSession,
@@ -75,13 +81,13 @@ export function createRedisStore(options: RedisStoreOptions): RefreshStore {
   const redis = client as unknown as ScriptClient;
 
   // Every key of one owner carries the owner's tag in braces: one hash slot per user. A session id
-  // starts with that tag, so the key is `<prefix>:s:{<tag>}<rest of the id>` (the tag is not repeated).
+  // is that tag and a random suffix, so the key is `<prefix>:s:{<tag>}<suffix>`, and the owner's
+  // index holds suffixes only: the tag is in every key name already.
   const sessionPrefix = (tag: string) => `${prefix}:s:{${tag}}`;
-  const sessionKey = (sessionId: string) => sessionPrefix(tagOfSession(sessionId)) + sessionId.slice(11);
-  const ownerKey = (sub: string) => {
-    const digest = userDigest(sub);
-    return `${prefix}:u:{${ownerTag(sub)}}${digest.slice(11)}`;
-  };
+  const sessionKey = (sessionId: string) =>
+    sessionPrefix(tagOfSession(sessionId)) + suffixOfSession(sessionId);
+  // 22 characters of the subject's digest (132 bits), the first 11 of them as the tag.
+  const ownerKey = (sub: string) => `${prefix}:u:{${ownerTag(sub)}}${userDigest(sub).slice(11, 22)}`;
 
   const deadlines = createDeadlines(timeoutMs);
   const timed = deadlines.within;
@@ -105,14 +111,18 @@ export function createRedisStore(options: RedisStoreOptions): RefreshStore {
   return {
     async create(record, maxSessions) {
       assertStorable(record);
+      const tag = tagOfSession(record.sessionId);
       const args: (string | number)[] = [
-        record.sessionId,
-        sessionPrefix(tagOfSession(record.sessionId)),
+        suffixOfSession(record.sessionId),
+        sessionPrefix(tag),
         record.createdAt,
         maxSessions,
       ];
       for (const [field, value] of recordToFields(record)) args.push(field, value);
-      return timed(redis.tesseraRtCreate(sessionKey(record.sessionId), ownerKey(record.sub), ...args));
+      const evicted = await timed(
+        redis.tesseraRtCreate(sessionKey(record.sessionId), ownerKey(record.sub), ...args),
+      );
+      return evicted.map((suffix) => tag + suffix);
     },
 
     rotate,
@@ -124,17 +134,22 @@ export function createRedisStore(options: RedisStoreOptions): RefreshStore {
 
     async revokeAll(sub, except, reason, now) {
       assertReason(reason);
-      return timed(
-        redis.tesseraRtRevokeAll(ownerKey(sub), sessionPrefix(ownerTag(sub)), now, reason, ...except),
+      const tag = ownerTag(sub);
+      // Only this owner's sessions are in its index: an id with another tag protects nothing here.
+      const keep = except.filter((id) => tagOfSession(id) === tag).map(suffixOfSession);
+      const revoked = await timed(
+        redis.tesseraRtRevokeAll(ownerKey(sub), sessionPrefix(tag), now, reason, ...keep),
       );
+      return revoked.map((suffix) => tag + suffix);
     },
 
     async list(sub, now) {
-      const reply = await timed(redis.tesseraRtList(ownerKey(sub), sessionPrefix(ownerTag(sub)), now));
+      const tag = ownerTag(sub);
+      const reply = await timed(redis.tesseraRtList(ownerKey(sub), sessionPrefix(tag), now));
       const records: SessionRecord[] = [];
       const width = RECORD_FIELDS.length + 1;
       for (let n = 0; n + width <= reply.length; n += width)
-        records.push(fieldsToRecord(String(reply[n]), reply, n + 1));
+        records.push(fieldsToRecord(tag + String(reply[n]), reply, n + 1));
       return records;
     },
   };

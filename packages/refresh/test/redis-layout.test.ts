@@ -1,7 +1,8 @@
 /**
  * The Redis store's binary session layout (src/lib/scripts.ts), read back from a real redis-server:
  * a rotation rewrites only the hot bytes, in place and without touching the key's expiry; metadata
- * is rewritten only when it changes; a record the layout cannot hold exactly is refused.
+ * is rewritten only when it changes; a record the layout cannot hold exactly is refused; key names
+ * and the owner index hold no more than they must.
  */
 import { createRedisStore } from '@tessera/refresh/redis';
 import { Redis } from 'ioredis';
@@ -62,6 +63,26 @@ describe('Redis session layout', () => {
       createdAt: new Date(NOW),
     });
     expect(changed.generation).toBe(2);
+  });
+
+  it('key names: the owner tag in braces, then the random part of the session id; the index holds that part only', async () => {
+    const time = testClock(NOW);
+    const prefix = 'layout3';
+    const refresh = service(createRedisStore({ client, prefix }), time.clock);
+    const first = await refresh.issue({ sub: 'carol' });
+    time.now += 1;
+    const second = await refresh.issue({ sub: 'carol' });
+    const tag = first.session.sessionId.slice(0, 11);
+    const suffixes = [first, second].map(({ session }) => session.sessionId.slice(11));
+    expect((await client.keys(`${prefix}:s:*`)).sort()).toEqual(
+      suffixes.map((s) => `${prefix}:s:{${tag}}${s}`).sort(),
+    );
+    const owners = await client.keys(`${prefix}:u:*`);
+    // The tag and 11 more characters of sha256(sub): 132 bits name the owner; the sub itself never appears.
+    expect(owners).toEqual([
+      expect.stringMatching(new RegExp(`^${prefix}:u:\\{${tag}\\}[A-Za-z0-9_-]{11}$`)),
+    ]);
+    expect(await client.zrange(owners[0]!, 0, -1)).toEqual(suffixes);
   });
 
   it('refuses a record the layout cannot hold exactly, and stores nothing', async () => {

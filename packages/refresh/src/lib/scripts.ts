@@ -101,11 +101,11 @@ end
 
 export const CREATE = `
 -- create: store a new session; drop the owner's dead sessions; evict the oldest live ones past the cap.
--- KEYS[1]  session key           KEYS[2]  owner index (zset: session id -> created ms)
--- ARGV[1]  session id            ARGV[2]  key prefix of this owner's sessions (session key = prefix .. id suffix)
+-- KEYS[1]  session key           KEYS[2]  owner index (zset: session id suffix -> created ms)
+-- ARGV[1]  session id suffix     ARGV[2]  key prefix of this owner's sessions (session key = prefix .. suffix)
 -- ARGV[3]  now (ms)              ARGV[4]  max live sessions
 -- ARGV[5..] field, value pairs of the new record: s g n k c u r a i [e] [ua ip lb]
--- Returns: flat array of the evicted session ids
+-- Returns: flat array of the evicted session id suffixes
 ${HELPERS}
 local now = tonumber(ARGV[3])
 local t = {}
@@ -120,7 +120,7 @@ local ttl = t.a - now
 redis.call('SET', KEYS[1], encode(t), 'PX', ttl)
 redis.call('ZADD', KEYS[2], now, ARGV[1])
 if redis.call('PTTL', KEYS[2]) < ttl then redis.call('PEXPIRE', KEYS[2], ttl) end
-local function keyOf(id) return ARGV[2] .. string.sub(id, 12) end
+local function keyOf(id) return ARGV[2] .. id end
 local alive = {}
 for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
   if id == ARGV[1] or live(load(keyOf(id)), now) then
@@ -251,15 +251,15 @@ export const REVOKE_ALL = `
 -- revokeAll: mark every live session of one owner revoked, but the excepted ones.
 -- KEYS[1]  owner index (zset)
 -- ARGV[1]  key prefix of this owner's sessions   ARGV[2]  now (ms)   ARGV[3]  reason
--- ARGV[4..] session ids to keep
--- Returns: flat array of the revoked session ids
+-- ARGV[4..] session id suffixes to keep
+-- Returns: flat array of the revoked session id suffixes
 ${HELPERS}
 local now = tonumber(ARGV[2])
 local keep = {}
 for n = 4, #ARGV do keep[ARGV[n]] = true end
 local revoked = {}
 for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  local key = ARGV[1] .. string.sub(id, 12)
+  local key = ARGV[1] .. id
   local t = load(key)
   if not keep[id] and live(t, now) then
     t.v = now
@@ -275,12 +275,12 @@ export const LIST = `
 -- list: the live sessions of one owner, oldest first (creation time, then session id).
 -- KEYS[1]  owner index (zset)
 -- ARGV[1]  key prefix of this owner's sessions   ARGV[2]  now (ms)
--- Returns: flat array, 16 values per session: id, then the RECORD_FIELDS values (numbers as integers, '' when missing)
+-- Returns: flat array, 16 values per session: session id suffix, then the RECORD_FIELDS values (numbers as integers, '' when missing)
 ${HELPERS}
 local now = tonumber(ARGV[2])
 local out = {}
 for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  local t = load(ARGV[1] .. string.sub(id, 12))
+  local t = load(ARGV[1] .. id)
   if live(t, now) then
     out[#out + 1] = id
     render(t, out)

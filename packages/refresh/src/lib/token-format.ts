@@ -187,6 +187,11 @@ export function tagOfSession(sessionId: string): string {
   return sessionId.slice(0, 11);
 }
 
+/** The random part of a session id, after its owner tag. */
+export function suffixOfSession(sessionId: string): string {
+  return sessionId.slice(11);
+}
+
 export function newNonce(): string {
   return randomBytes(32).toString('base64url');
 }
