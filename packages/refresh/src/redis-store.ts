@@ -4,13 +4,7 @@ import { createBatcher } from './lib/batching.js';
 import { createDeadlines } from './lib/deadline.js';
 import type { Mutable } from './lib/mutable.js';
 import { CREATE, LIST, RECORD_FIELDS, REVOKE, REVOKE_ALL, ROTATE } from './lib/scripts.js';
-import {
-  NONCE_DIGEST_LENGTH,
-  ownerTag,
-  suffixOfSession,
-  tagOfSession,
-  userDigest,
-} from './lib/token-format.js';
+import { NONCE_DIGEST_LENGTH, ownerName, suffixOfSession, tagOfSession } from './lib/token-format.js';
 import type {
   RefreshStore,
   RotatedSession,
@@ -86,8 +80,11 @@ export function createRedisStore(options: RedisStoreOptions): RefreshStore {
   const sessionPrefix = (tag: string) => `${prefix}:s:{${tag}}`;
   const sessionKey = (sessionId: string) =>
     sessionPrefix(tagOfSession(sessionId)) + suffixOfSession(sessionId);
-  // 22 characters of the subject's digest (132 bits), the first 11 of them as the tag.
-  const ownerKey = (sub: string) => `${prefix}:u:{${ownerTag(sub)}}${userDigest(sub).slice(11, 22)}`;
+  // The owner's index: `<prefix>:u:{<tag>}<rest of the owner's name>` (132 bits of the subject's digest).
+  const owner = (sub: string) => {
+    const { tag, rest } = ownerName(sub);
+    return { tag, index: `${prefix}:u:{${tag}}${rest}` };
+  };
 
   const deadlines = createDeadlines(timeoutMs);
   const timed = deadlines.within;
@@ -120,7 +117,7 @@ export function createRedisStore(options: RedisStoreOptions): RefreshStore {
       ];
       for (const [field, value] of recordToFields(record)) args.push(field, value);
       const evicted = await timed(
-        redis.tesseraRtCreate(sessionKey(record.sessionId), ownerKey(record.sub), ...args),
+        redis.tesseraRtCreate(sessionKey(record.sessionId), owner(record.sub).index, ...args),
       );
       return evicted.map((suffix) => tag + suffix);
     },
@@ -134,18 +131,16 @@ export function createRedisStore(options: RedisStoreOptions): RefreshStore {
 
     async revokeAll(sub, except, reason, now) {
       assertReason(reason);
-      const tag = ownerTag(sub);
+      const { tag, index } = owner(sub);
       // Only this owner's sessions are in its index: an id with another tag protects nothing here.
       const keep = except.filter((id) => tagOfSession(id) === tag).map(suffixOfSession);
-      const revoked = await timed(
-        redis.tesseraRtRevokeAll(ownerKey(sub), sessionPrefix(tag), now, reason, ...keep),
-      );
+      const revoked = await timed(redis.tesseraRtRevokeAll(index, sessionPrefix(tag), now, reason, ...keep));
       return revoked.map((suffix) => tag + suffix);
     },
 
     async list(sub, now) {
-      const tag = ownerTag(sub);
-      const reply = await timed(redis.tesseraRtList(ownerKey(sub), sessionPrefix(tag), now));
+      const { tag, index } = owner(sub);
+      const reply = await timed(redis.tesseraRtList(index, sessionPrefix(tag), now));
       const records: SessionRecord[] = [];
       const width = RECORD_FIELDS.length + 1;
       for (let n = 0; n + width <= reply.length; n += width)

@@ -167,14 +167,21 @@ function isDecimalAt(text: string, from: number, to: number): boolean {
   return true;
 }
 
-/** The owner tag: 11 base64url characters of SHA-256(sub). Not secret: it only groups keys by user. */
-export function ownerTag(sub: string): string {
-  return userDigest(sub).slice(0, 11);
+/** Length of an owner tag, the start of both a session id and an owner's name. */
+const TAG_LENGTH = 11;
+
+/**
+ * How a user appears in store keys (any bytes in, a fixed length out): 22 base64url characters of
+ * SHA-256(sub), 132 bits. The first 11 are the owner tag: not secret, it only groups keys by user.
+ */
+export function ownerName(sub: string): { readonly tag: string; readonly rest: string } {
+  const digest = hash('sha256', sub, 'base64url');
+  return { tag: digest.slice(0, TAG_LENGTH), rest: digest.slice(TAG_LENGTH, 2 * TAG_LENGTH) };
 }
 
-/** SHA-256 of the subject, base64url: how a user appears in store keys (any bytes, fixed length). */
-export function userDigest(sub: string): string {
-  return hash('sha256', sub, 'base64url');
+/** The owner tag of `sub` (see {@link ownerName}). */
+export function ownerTag(sub: string): string {
+  return ownerName(sub).tag;
 }
 
 /** A new session id for `sub`: its owner tag followed by 128 random bits. */
@@ -184,12 +191,12 @@ export function newSessionId(sub: string): string {
 
 /** The owner tag embedded in a session id. */
 export function tagOfSession(sessionId: string): string {
-  return sessionId.slice(0, 11);
+  return sessionId.slice(0, TAG_LENGTH);
 }
 
 /** The random part of a session id, after its owner tag. */
 export function suffixOfSession(sessionId: string): string {
-  return sessionId.slice(11);
+  return sessionId.slice(TAG_LENGTH);
 }
 
 export function newNonce(): string {
