@@ -70,7 +70,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     }
   }
 
-  /** The owner's session ids, oldest first: by creation time, then by id (as a Redis sorted set orders them). */
+  /** The owner's session ids, oldest first: by creation time, then by id (as the Redis store orders them). */
   function ordered(sub: string): string[] {
     const ids = [...(bySubject.get(sub) ?? [])];
     return ids.sort(

@@ -82,7 +82,37 @@ describe('Redis session layout', () => {
     expect(owners).toEqual([
       expect.stringMatching(new RegExp(`^${prefix}:u:\\{${tag}\\}[A-Za-z0-9_-]{11}$`)),
     ]);
-    expect(await client.zrange(owners[0]!, 0, -1)).toEqual(suffixes);
+    // One string: the random parts run together, oldest first.
+    expect(await client.get(owners[0]!)).toBe(suffixes.join(''));
+  });
+
+  it('a new session leaves only live sessions in the index: revoked, idle-expired and evicted ones leave it with their keys', async () => {
+    const time = testClock(NOW);
+    const prefix = 'layout4';
+    const refresh = service(createRedisStore({ client, prefix }), time.clock, {
+      maxSessionsPerUser: 2,
+      idleTtl: 60,
+      absoluteTtl: 3600,
+    });
+    const suffix = (issued: { session: { sessionId: string } }) => issued.session.sessionId.slice(11);
+    const index = async () => client.get((await client.keys(`${prefix}:u:*`))[0]!);
+    const revoked = await refresh.issue({ sub: 'dave' });
+    const idle = await refresh.issue({ sub: 'dave' });
+    await refresh.revoke(revoked.session.sessionId);
+    time.now += 30_000;
+    const kept = await refresh.issue({ sub: 'dave' });
+    expect(await index()).toBe(suffix(idle) + suffix(kept));
+    time.now += 40_000; // idle past 60 s: its key still exists, since only the absolute lifetime sets TTLs
+    const newest = await refresh.issue({ sub: 'dave' });
+    expect(await index()).toBe(suffix(kept) + suffix(newest));
+    time.now += 1;
+    const last = await refresh.issue({ sub: 'dave' }); // the cap of 2 evicts kept
+    expect(await index()).toBe(suffix(newest) + suffix(last));
+    expect((await client.keys(`${prefix}:s:*`)).sort()).toEqual(
+      [newest, last]
+        .map((issued) => `${prefix}:s:{${issued.session.sessionId.slice(0, 11)}}${suffix(issued)}`)
+        .sort(),
+    );
   });
 
   it('refuses a record the layout cannot hold exactly, and stores nothing', async () => {

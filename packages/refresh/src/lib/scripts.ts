@@ -25,6 +25,8 @@
  * (+/- 17 years); the store checks the ranges before it writes (see redis-store.ts).
  */
 
+import { SESSION_SUFFIX_LENGTH as SUFFIX_LENGTH } from './token-format.js';
+
 /** The fields of a session in LIST replies, in this order (absolute times in ms). */
 export const RECORD_FIELDS = [
   's',
@@ -97,11 +99,30 @@ end
 local function live(t, now)
   return t ~= nil and t.v == nil and now < t.a and now < t.i
 end
+-- An owner index is one string: the ${SUFFIX_LENGTH}-character random parts of the owner's session ids, run together.
+local function members(index)
+  local raw = redis.call('GET', index) or ''
+  local ids = {}
+  for at = 1, #raw, ${SUFFIX_LENGTH} do ids[#ids + 1] = string.sub(raw, at, at + ${SUFFIX_LENGTH - 1}) end
+  return ids
+end
+local function byAge(x, y) return x.t.c < y.t.c or (x.t.c == y.t.c and x.id < y.id) end
+-- The live sessions an index lists, as {id, t}, oldest first (creation time, then id, as the memory
+-- store orders them); dead(id) is called for each listed session that is not live.
+local function liveSessions(index, sessionPrefix, now, dead)
+  local found = {}
+  for _, id in ipairs(members(index)) do
+    local t = load(sessionPrefix .. id)
+    if live(t, now) then found[#found + 1] = {id = id, t = t} elseif dead then dead(id) end
+  end
+  table.sort(found, byAge)
+  return found
+end
 `;
 
 export const CREATE = `
 -- create: store a new session; drop the owner's dead sessions; evict the oldest live ones past the cap.
--- KEYS[1]  session key           KEYS[2]  owner index (zset: session id suffix -> created ms)
+-- KEYS[1]  session key           KEYS[2]  owner index (string: the session id suffixes, see HELPERS)
 -- ARGV[1]  session id suffix     ARGV[2]  key prefix of this owner's sessions (session key = prefix .. suffix)
 -- ARGV[3]  now (ms)              ARGV[4]  max live sessions
 -- ARGV[5..] field, value pairs of the new record: s g n k c u r a i [e] [ua ip lb]
@@ -118,24 +139,20 @@ end
 -- between the caller's clock and Redis's own cannot expire a session early.
 local ttl = t.a - now
 redis.call('SET', KEYS[1], encode(t), 'PX', ttl)
-redis.call('ZADD', KEYS[2], now, ARGV[1])
-if redis.call('PTTL', KEYS[2]) < ttl then redis.call('PEXPIRE', KEYS[2], ttl) end
-local function keyOf(id) return ARGV[2] .. id end
-local alive = {}
-for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
-  if id == ARGV[1] or live(load(keyOf(id)), now) then
-    alive[#alive + 1] = id
+local alive = liveSessions(KEYS[2], ARGV[2], now, function(id) redis.call('DEL', ARGV[2] .. id) end)
+alive[#alive + 1] = {id = ARGV[1], t = t}
+table.sort(alive, byAge)
+local evicted, kept = {}, {}
+for n, session in ipairs(alive) do
+  if n <= #alive - tonumber(ARGV[4]) then
+    redis.call('DEL', ARGV[2] .. session.id)
+    evicted[#evicted + 1] = session.id
   else
-    redis.call('DEL', keyOf(id))
-    redis.call('ZREM', KEYS[2], id)
+    kept[#kept + 1] = session.id
   end
 end
-local evicted = {}
-for n = 1, #alive - tonumber(ARGV[4]) do
-  redis.call('DEL', keyOf(alive[n]))
-  redis.call('ZREM', KEYS[2], alive[n])
-  evicted[#evicted + 1] = alive[n]
-end
+-- Rewritten whole (an exact allocation; APPEND would reserve room to grow), living as long as its longest session.
+redis.call('SET', KEYS[2], table.concat(kept), 'PX', math.max(redis.call('PTTL', KEYS[2]), ttl))
 return evicted
 `;
 
@@ -249,23 +266,21 @@ return 1
 
 export const REVOKE_ALL = `
 -- revokeAll: mark every live session of one owner revoked, but the excepted ones.
--- KEYS[1]  owner index (zset)
+-- KEYS[1]  owner index (string: the session id suffixes, see HELPERS)
 -- ARGV[1]  key prefix of this owner's sessions   ARGV[2]  now (ms)   ARGV[3]  reason
 -- ARGV[4..] session id suffixes to keep
--- Returns: flat array of the revoked session id suffixes
+-- Returns: flat array of the revoked session id suffixes, oldest first
 ${HELPERS}
 local now = tonumber(ARGV[2])
 local keep = {}
 for n = 4, #ARGV do keep[ARGV[n]] = true end
 local revoked = {}
-for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  local key = ARGV[1] .. id
-  local t = load(key)
-  if not keep[id] and live(t, now) then
-    t.v = now
-    t.w = ARGV[3]
-    save(key, t)
-    revoked[#revoked + 1] = id
+for _, session in ipairs(liveSessions(KEYS[1], ARGV[1], now)) do
+  if not keep[session.id] then
+    session.t.v = now
+    session.t.w = ARGV[3]
+    save(ARGV[1] .. session.id, session.t)
+    revoked[#revoked + 1] = session.id
   end
 end
 return revoked
@@ -273,18 +288,14 @@ return revoked
 
 export const LIST = `
 -- list: the live sessions of one owner, oldest first (creation time, then session id).
--- KEYS[1]  owner index (zset)
+-- KEYS[1]  owner index (string: the session id suffixes, see HELPERS)
 -- ARGV[1]  key prefix of this owner's sessions   ARGV[2]  now (ms)
 -- Returns: flat array, 16 values per session: session id suffix, then the RECORD_FIELDS values (numbers as integers, '' when missing)
 ${HELPERS}
-local now = tonumber(ARGV[2])
 local out = {}
-for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  local t = load(ARGV[1] .. id)
-  if live(t, now) then
-    out[#out + 1] = id
-    render(t, out)
-  end
+for _, session in ipairs(liveSessions(KEYS[1], ARGV[1], tonumber(ARGV[2]))) do
+  out[#out + 1] = session.id
+  render(session.t, out)
 end
 return out
 `;

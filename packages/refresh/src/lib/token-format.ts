@@ -169,6 +169,8 @@ function isDecimalAt(text: string, from: number, to: number): boolean {
 
 /** Length of an owner tag, the start of both a session id and an owner's name. */
 const TAG_LENGTH = 11;
+/** Length of the random part of a session id, after its owner tag (128 bits, base64url). */
+export const SESSION_SUFFIX_LENGTH = SESSION_ID_LENGTH - TAG_LENGTH;
 
 /**
  * How a user appears in store keys (any bytes in, a fixed length out): 22 base64url characters of
