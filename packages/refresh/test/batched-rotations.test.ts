@@ -8,11 +8,11 @@ import type { RefreshStore, RotateOutcome, RotateRequest, SessionRecord } from '
 import { createRedisStore } from '@tessera/refresh/redis';
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisServer } from '../../../test/support/redis.js';
 import { decideRotation } from '../src/lib/rotation.js';
 import { newNonce, newSessionId, nonceDigest } from '../src/lib/token-format.js';
-import { type Backend, NOW, openBackend, ready } from './support/backends.js';
+import { type Backend, NOW, openBackend, ready, standaloneClient } from './support/backends.js';
 
 const GRACE = 10_000;
 const IDLE = 60_000;
@@ -137,12 +137,7 @@ describe.each(['redis', 'cluster'] as const)('rotations in flight together (%s)'
 });
 
 describe('a rotation that fails in the script', () => {
-  let client: Redis;
-  beforeAll(async () => {
-    client = new Redis({ port: inject('redis').standalone.port, host: '127.0.0.1' });
-    await ready(client);
-  });
-  afterAll(() => client.disconnect());
+  const client = standaloneClient();
 
   it('fails alone: the others of its batch rotate', async () => {
     const prefix = 'batchfail';

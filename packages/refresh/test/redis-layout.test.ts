@@ -5,21 +5,15 @@
  * and the owner index hold no more than they must.
  */
 import { createRedisStore } from '@tessera/refresh/redis';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { newSessionId } from '../src/lib/token-format.js';
-import { NOW, ready, service, testClock } from './support/backends.js';
+import { NOW, service, standaloneClient, testClock } from './support/backends.js';
 
 /** Bytes 22-42: generation, last used, rotated, idle expiry (see the layout table in scripts.ts). */
 const HOT = { from: 22, to: 43 };
 
 describe('Redis session layout', () => {
-  let client: Redis;
-  beforeAll(async () => {
-    client = new Redis({ port: inject('redis').standalone.port, host: '127.0.0.1' });
-    await ready(client);
-  });
-  afterAll(() => client.disconnect());
+  const client = standaloneClient();
 
   async function sessionKey(prefix: string): Promise<string> {
     const keys = await client.keys(`${prefix}:s:*`);

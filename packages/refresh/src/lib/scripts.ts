@@ -108,9 +108,10 @@ local function members(index)
 end
 local function byAge(x, y) return x.t.c < y.t.c or (x.t.c == y.t.c and x.id < y.id) end
 -- The live sessions an index lists, as {id, t}, oldest first (creation time, then id, as the memory
--- store orders them); dead(id) is called for each listed session that is not live.
-local function liveSessions(index, sessionPrefix, now, dead)
-  local found = {}
+-- store orders them), with \`extra\` (a new session, not yet listed) among them; dead(id) is called
+-- for each listed session that is not live.
+local function liveSessions(index, sessionPrefix, now, dead, extra)
+  local found = {extra}
   for _, id in ipairs(members(index)) do
     local t = load(sessionPrefix .. id)
     if live(t, now) then found[#found + 1] = {id = id, t = t} elseif dead then dead(id) end
@@ -139,13 +140,12 @@ end
 -- between the caller's clock and Redis's own cannot expire a session early.
 local ttl = t.a - now
 redis.call('SET', KEYS[1], encode(t), 'PX', ttl)
-local alive = liveSessions(KEYS[2], ARGV[2], now, function(id) redis.call('DEL', ARGV[2] .. id) end)
-alive[#alive + 1] = {id = ARGV[1], t = t}
-table.sort(alive, byAge)
+local function drop(id) redis.call('DEL', ARGV[2] .. id) end
+local alive = liveSessions(KEYS[2], ARGV[2], now, drop, {id = ARGV[1], t = t})
 local evicted, kept = {}, {}
 for n, session in ipairs(alive) do
   if n <= #alive - tonumber(ARGV[4]) then
-    redis.call('DEL', ARGV[2] .. session.id)
+    drop(session.id)
     evicted[#evicted + 1] = session.id
   else
     kept[#kept + 1] = session.id

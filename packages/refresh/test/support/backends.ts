@@ -7,7 +7,7 @@ import {
 } from '@tessera/refresh';
 import { createRedisStore } from '@tessera/refresh/redis';
 import { Cluster, Redis } from 'ioredis';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 
 export const NOW = Date.UTC(2026, 10, 21);
 
@@ -24,6 +24,14 @@ export type BackendName = 'memory' | 'redis' | 'cluster';
 export const BACKENDS: readonly BackendName[] = ['memory', 'redis', 'cluster'];
 
 const failFast = { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false } as const;
+
+/** A client of the shared standalone redis-server for the enclosing describe block: connected before its tests, disconnected after. */
+export function standaloneClient(): Redis {
+  const client = new Redis({ port: inject('redis').standalone.port, host: '127.0.0.1', lazyConnect: true });
+  beforeAll(() => client.connect());
+  afterAll(() => client.disconnect());
+  return client;
+}
 
 export async function openBackend(name: BackendName, clock: () => number = () => NOW): Promise<Backend> {
   const prefix = `t${randomBytes(6).toString('hex')}`;
