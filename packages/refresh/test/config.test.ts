@@ -100,3 +100,64 @@ describe('errors never carry the refresh token', () => {
     }
   });
 });
+
+describe('refresh MAC secrets and HS256 keys share one strength rule', () => {
+  const weak = [
+    Buffer.alloc(32),
+    Buffer.from('a'.repeat(32)),
+    Buffer.from('password'.repeat(4)),
+    Buffer.from('abcdefghijklmnop'.repeat(2)),
+  ];
+
+  it.each(weak.map((bytes) => [bytes.toString('latin1').slice(0, 12), bytes]))(
+    'refuses the patterned secret %j (as bytes and as a string)',
+    (_name, bytes) => {
+      expect(configError({ store, secrets: [{ id: 's1', secret: bytes }] })).toMatch(/patterned/);
+      expect(configError({ store, secrets: [{ id: 's1', secret: bytes.toString('latin1') }] })).toMatch(
+        /patterned/,
+      );
+    },
+  );
+
+  it('accepts exactly the secrets core accepts as HS256 keys (property)', async () => {
+    const { createAccessTokens } = await import('@tessera/core');
+    const fc = (await import('fast-check')).default;
+    const acceptedByCore = (bytes: Uint8Array) => {
+      try {
+        createAccessTokens({
+          issuer: 'i',
+          audience: 'a',
+          keys: { sign: { kty: 'oct', kid: 'h', alg: 'HS256', k: Buffer.from(bytes).toString('base64url') } },
+        });
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const acceptedByRefresh = (bytes: Uint8Array) => {
+      try {
+        createRefreshTokens({ store, secrets: [{ id: 's1', secret: bytes }] });
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    // Random bytes, short alphabets and repeated units: both sides of the rule get hit.
+    const patterned = fc
+      .tuple(fc.uint8Array({ minLength: 1, maxLength: 20 }), fc.integer({ min: 1, max: 8 }))
+      .map(([unit, times]) =>
+        Uint8Array.from({ length: unit.length * times }, (_, i) => unit[i % unit.length]!),
+      );
+    const secret = fc.oneof(
+      fc.uint8Array({ minLength: 16, maxLength: 64 }),
+      fc.uint8Array({ minLength: 16, maxLength: 64, max: 15 }),
+      patterned,
+    );
+    fc.assert(
+      fc.property(secret, (bytes) => {
+        expect(acceptedByRefresh(bytes)).toBe(acceptedByCore(bytes));
+      }),
+      { numRuns: 400 },
+    );
+  });
+});

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 /**
  * One contract, every store: the same behaviour on the memory store, a real redis-server and a real
  * three-master Redis Cluster.
@@ -240,7 +241,7 @@ describe.each(BACKENDS)('refresh-token store contract (%s)', (name) => {
     const tokens = refresh();
     const { token } = await tokens.issue({ sub: 'kim' });
     const other = service(backend.store, time.clock, {
-      secrets: [{ id: 's1', secret: Buffer.alloc(32, 7).fill(9, 16) }],
+      secrets: [{ id: 's1', secret: randomBytes(32) }],
     });
     expect(await codeOf(other.rotate(token))).toBe('ERR_REFRESH_INVALID');
     expect((await tokens.rotate(token)).generation).toBe(1);
@@ -251,7 +252,7 @@ describe.each(BACKENDS)('refresh-token store contract (%s)', (name) => {
     const { token } = await old.issue({ sub: 'lee' });
     const rotated = service(backend.store, time.clock, {
       secrets: [
-        { id: 's2', secret: Buffer.from('b'.repeat(16) + 'c'.repeat(16)) },
+        { id: 's2', secret: randomBytes(32) },
         { id: 's1', secret: (await import('./support/backends.js')).SECRET },
       ],
     });

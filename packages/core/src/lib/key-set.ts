@@ -3,13 +3,7 @@ import { ConfigError } from '../errors.js';
 import type { Jwk, KeysOption } from '../types.js';
 import { type Algorithm, createSigner, createVerifier, type Signer, type Verifier } from './algorithms.js';
 import { base64urlLength, isCanonicalBase64url } from './base64url.js';
-
-/** RFC 7518 section 3.2: an HMAC key at least as long as the hash output. */
-const MIN_HMAC_BYTES = 32;
-/** A random 32-byte secret has about 28 distinct byte values; fewer than this means a patterned secret. */
-const MIN_HMAC_DISTINCT_BYTES = 12;
-const MIN_RSA_BITS = 2048;
-const MAX_RSA_BITS = 8192;
+import { ed25519Weakness, MAX_RSA_BITS, MIN_RSA_BITS, rsaWeakness, secretWeakness } from './key-strength.js';
 
 /** One imported key, ready for the hot path. */
 export interface KeyEntry {
@@ -91,6 +85,9 @@ function importKey(jwk: Jwk, role: 'sign' | 'verify', path: string): KeyEntry {
   if (role === 'verify' && isPrivate)
     fail('a private key was given where only verification is needed', 'private_key');
   if (role === 'sign' && !isPrivate) fail('the signing key must be a private JWK (with "d")', 'public_key');
+  // RFC 7518 section 6.2.1.2: EC coordinates are exactly the field size (node:crypto takes longer ones).
+  if (jwk.kty === 'EC' && !(coordinateBytes(jwk.x) === 32 && coordinateBytes(jwk.y) === 32))
+    fail('EC coordinates must be 32 bytes each', 'invalid_jwk');
   let privateKey: KeyObject | undefined;
   let publicKey: KeyObject;
   try {
@@ -103,6 +100,9 @@ function importKey(jwk: Jwk, role: 'sign' | 'verify', path: string): KeyEntry {
   }
   const signatureBytes = checkAsymmetricKey(alg, publicKey, fail);
   const exported = publicKey.export({ format: 'jwk' });
+  // Security: node:crypto imports keys that let anyone forge a signature; refuse them here.
+  const weakness = publicKeyWeakness(exported);
+  if (weakness !== undefined) fail(`the key allows forgery: ${weakness}`, 'weak_key');
   return {
     kid: jwk.kid,
     alg,
@@ -118,16 +118,26 @@ function decodeSecret(k: string | undefined, fail: (message: string, reason: str
   if (typeof k !== 'string' || k.length === 0) return fail('the HMAC secret "k" is empty', 'weak_secret');
   if (!isCanonicalBase64url(k)) return fail('"k" must be base64url', 'invalid_jwk');
   const secret = Buffer.from(k, 'base64url');
-  if (secret.length < MIN_HMAC_BYTES) {
-    return fail(`the HMAC secret must be at least ${MIN_HMAC_BYTES} bytes`, 'weak_secret');
-  }
-  if (new Set(secret).size < MIN_HMAC_DISTINCT_BYTES) {
-    return fail(
-      'the HMAC secret is patterned, not random: generate it with generateSigningKey',
-      'weak_secret',
-    );
+  const weakness = secretWeakness(secret);
+  if (weakness !== undefined) {
+    return fail(`the HMAC secret is ${weakness}: generate it with generateSigningKey`, 'weak_secret');
   }
   return secret;
+}
+
+function coordinateBytes(member: string | undefined): number {
+  return typeof member === 'string' && isCanonicalBase64url(member)
+    ? Buffer.from(member, 'base64url').length
+    : -1;
+}
+
+/** The weakness of an exported public JWK (RSA modulus and exponent, Ed25519 point), if any. */
+function publicKeyWeakness(exported: { kty?: string; n?: string; e?: string; x?: string; crv?: string }) {
+  const bytes = (member: string | undefined) => Buffer.from(member ?? '', 'base64url');
+  if (exported.kty === 'RSA') return rsaWeakness(bytes(exported.n), bytes(exported.e));
+  if (exported.kty === 'OKP' && exported.crv === 'Ed25519') return ed25519Weakness(bytes(exported.x));
+  // EC: node:crypto itself refuses points off the curve (test/weak-keys.test.ts holds it to that).
+  return undefined;
 }
 
 /** Checks that a public key suits `alg`; returns the signature length in bytes. */

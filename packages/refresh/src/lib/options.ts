@@ -1,4 +1,5 @@
 import { ConfigError } from '@tessera/core';
+import { secretWeakness } from '@tessera/core/internal';
 import { z } from 'zod';
 import type { RefreshStore } from '../store.js';
 import { createHmacSha256 } from './hmac.js';
@@ -77,9 +78,10 @@ export function resolveRefreshOptions(options: unknown): ResolvedRefreshOptions 
   value.secrets.forEach((entry, index) => {
     const key =
       typeof entry.secret === 'string' ? Buffer.from(entry.secret, 'utf8') : Buffer.from(entry.secret);
-    // RFC 2104 / 7518: an HMAC key at least as long as the hash output.
-    if (key.length < 32) {
-      throw new ConfigError(`secrets.${index}.secret: must be at least 32 bytes`, {
+    // One strength rule with core's HS256 keys: at least 32 bytes (RFC 2104 / 7518), not patterned.
+    const weakness = secretWeakness(key);
+    if (weakness !== undefined) {
+      throw new ConfigError(`secrets.${index}.secret: the secret is ${weakness}; use randomBytes(32)`, {
         reason: 'weak_secret',
         claim: `secrets.${index}`,
       });
