@@ -12,8 +12,10 @@ import { createHeaderResolver } from './lib/header.js';
 import { buildClaims } from './lib/issue-claims.js';
 import { importKeySet } from './lib/key-set.js';
 import { resolveOptions } from './lib/options.js';
+import { scrubbedCause } from './lib/scrub.js';
 import { checkKeys, parseStrictJsonObject } from './lib/strict-json.js';
 import { VerifiedTokenCache } from './lib/verified-cache.js';
+import { checkVerifyOptions } from './lib/verify-options.js';
 import type {
   AccessTokenClaims,
   AccessTokens,
@@ -110,6 +112,7 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
   }
 
   async function verify(token: string, verifyOptions?: VerifyOptions): Promise<AccessTokenClaims> {
+    if (verifyOptions !== undefined) checkVerifyOptions(verifyOptions);
     const nowMs = clock();
     let claims = cache?.get(token, nowMs);
     if (claims === undefined) {
@@ -135,7 +138,10 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
       } catch (error) {
         // Fail closed: a revocation source that breaks is an outage, never an accept.
         if (error instanceof TesseraError) throw error;
-        throw new UnavailableError('the revocation check failed', { reason: 'revocation_check' });
+        throw new UnavailableError('the revocation check failed', {
+          reason: 'revocation_check',
+          cause: scrubbedCause(error),
+        });
       }
     }
     return claims;

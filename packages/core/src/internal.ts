@@ -4,4 +4,6 @@
  * @internal
  * @packageDocumentation
  */
+export { checkedClock } from './lib/clock.js';
 export { secretWeakness } from './lib/key-strength.js';
+export { scrubbedCause } from './lib/scrub.js';

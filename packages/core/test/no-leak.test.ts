@@ -99,18 +99,27 @@ describe('errors never leak tokens or secrets', async () => {
     }
   });
 
-  it('for a scope or revocation failure of a valid token', async () => {
+  it('for a scope or revocation failure of a valid token (the cause is kept, scrubbed)', async () => {
+    let token = '';
     const { tokens } = await setup('EdDSA', {
       revocation: {
         check() {
-          throw new Error('backend said: connection refused');
+          // A backend whose message quotes what it was given: the token and a connection URL.
+          throw Object.assign(
+            new Error(`backend said: connection refused for ${token} at redis://app:hunter2-pass@db:6379`),
+            { code: 'ECONNREFUSED', command: { name: 'eval', args: [token] } },
+          );
         },
       },
     });
-    const { token } = tokens.issue({ sub: 'u', scope: 'read' });
+    token = tokens.issue({ sub: 'u', scope: 'read' }).token;
     expectClean(await tokens.verify(token, { scope: 'admin' }).catch((e: unknown) => e), secretsOf(token));
-    const unavailable = await tokens.verify(token).catch((e: unknown) => e);
-    expectClean(unavailable, [...secretsOf(token), 'connection refused']);
+    const unavailable = (await tokens.verify(token).catch((e: unknown) => e)) as TesseraError;
+    expectClean(unavailable, [...secretsOf(token), 'hunter2-pass']);
+    const cause = unavailable.cause as Error & { code?: string; command?: unknown };
+    expect(cause.message).toContain('connection refused');
+    expect(cause.code).toBe('ECONNREFUSED');
+    expect(cause.command).toBeUndefined();
   });
 
   it('for configuration errors about keys', () => {

@@ -1,4 +1,5 @@
 import { TesseraError, UnavailableError } from '@tessera/core';
+import { scrubbedCause } from '@tessera/core/internal';
 import type { Cluster, Redis } from 'ioredis';
 import { LogFollower } from './lib/follower.js';
 import { requireRevocableId } from './lib/ids.js';
@@ -82,7 +83,10 @@ export function createDenylist(options: DenylistOptions): Denylist {
       return await withTimeout(operation(), timeoutMs, 'redis call');
     } catch (error) {
       if (error instanceof TesseraError) throw error;
-      throw new UnavailableError('the revocation store is unavailable', { reason: 'redis' });
+      throw new UnavailableError('the revocation store is unavailable', {
+        reason: 'redis',
+        cause: scrubbedCause(error),
+      });
     }
   }
 

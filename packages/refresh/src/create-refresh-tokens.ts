@@ -7,6 +7,7 @@ import {
   TokenClaimsError,
   UnavailableError,
 } from '@tessera/core';
+import { scrubbedCause } from '@tessera/core/internal';
 import type { Mutable } from './lib/mutable.js';
 import { resolveRefreshOptions } from './lib/options.js';
 import { formatToken, newNonce, newSessionId, nonceDigest, parseToken } from './lib/token-format.js';
@@ -279,7 +280,10 @@ function guard<T>(operation: () => Promise<T>): Promise<T> {
 
 function unavailable(error: unknown): TesseraError {
   if (error instanceof TesseraError) return error;
-  return new UnavailableError('the refresh-token store is unavailable', { reason: 'store' });
+  return new UnavailableError('the refresh-token store is unavailable', {
+    reason: 'store',
+    cause: scrubbedCause(error),
+  });
 }
 
 function cleanMeta(meta: SessionMeta | undefined): SessionMeta {

@@ -1,3 +1,4 @@
+import { checkedClock } from '@tessera/core/internal';
 import { decideRotation } from './lib/rotation.js';
 import type { RefreshStore, RotateOutcome, RotateRequest, SessionRecord } from './store.js';
 
@@ -29,7 +30,7 @@ const SWEEP_STEP = 4;
  * sessions alive in one absolute lifetime (plus one sweep cycle).
  */
 export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore {
-  const clock = options.clock ?? Date.now;
+  const clock = checkedClock(options.clock);
   const sessions = new Map<string, SessionRecord>();
   /** Per subject, session ids in creation order (oldest first). */
   const bySubject = new Map<string, Set<string>>();

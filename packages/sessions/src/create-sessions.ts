@@ -6,6 +6,7 @@ import {
   TokenClaimsError,
   UnavailableError,
 } from '@tessera/core';
+import { scrubbedCause } from '@tessera/core/internal';
 import type { SessionInfo, SessionMeta } from '@tessera/refresh';
 import { changedMeta } from './lib/anomaly.js';
 import { createEmitter } from './lib/emitter.js';
@@ -184,7 +185,10 @@ export function createSessions(options: SessionsOptions): Sessions {
       // Loud, never silent: the caller gets ERR_UNAVAILABLE (HTTP 503), the event above still fired.
       throw error instanceof TesseraError
         ? error
-        : new UnavailableError('could not revoke the access tokens of a reused session', { sessionId });
+        : new UnavailableError('could not revoke the access tokens of a reused session', {
+            sessionId,
+            cause: scrubbedCause(error),
+          });
     }
     emit({ type: 'session.revoked', at, sessionId, reason: 'reuse' });
   }
@@ -218,12 +222,10 @@ export function createSessions(options: SessionsOptions): Sessions {
     }
   }
 
-  async function verify(token: string, verifyOptions: { scope?: string | readonly string[] } = {}) {
+  async function verify(token: string, verifyOptions?: { scope?: string | readonly string[] }) {
     try {
-      const claims = await access.verify(
-        token,
-        verifyOptions.scope === undefined ? {} : { scope: verifyOptions.scope },
-      );
+      // Forwarded whole: core refuses junk options (ERR_CONFIG) rather than skipping a check.
+      const claims = await access.verify(token, verifyOptions);
       requireSessionClaims(claims);
       // The denylist check runs here whether or not `access` was built with it (then it is cheap twice).
       denylist.check(claims);
@@ -231,7 +233,10 @@ export function createSessions(options: SessionsOptions): Sessions {
     } catch (error) {
       rejected('access', token, error);
       if (error instanceof TesseraError) throw error;
-      throw new UnavailableError('the access token could not be verified', { reason: 'internal' });
+      throw new UnavailableError('the access token could not be verified', {
+        reason: 'internal',
+        cause: scrubbedCause(error),
+      });
     }
   }
 

@@ -19,7 +19,7 @@ export const REGISTERED_CLAIMS: ReadonlySet<string> = new Set([
 ]);
 
 /** RFC 6749 section 3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+export const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
 export interface IssuePolicy {
   readonly issuer: string;

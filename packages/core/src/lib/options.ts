@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import type { AccessTokensOptions, KeysOption, RevocationCheck } from '../types.js';
 import { ALGORITHMS } from './algorithms.js';
+import { checkedClock } from './clock.js';
 
 const MAX_TTL_SECONDS = 3600;
 const MAX_TOLERANCE_SECONDS = 60;
@@ -74,7 +75,7 @@ export function resolveOptions(options: AccessTokensOptions): ResolvedOptions {
     cacheEntries:
       value.cache === false ? 0 : value.cache === true ? 10_000 : (value.cache.maxEntries ?? 10_000),
     revocation: value.revocation,
-    clock: value.clock ?? Date.now,
+    clock: checkedClock(value.clock),
   };
 }
 

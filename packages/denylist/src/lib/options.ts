@@ -1,4 +1,5 @@
 import { ConfigError } from '@tessera/core';
+import { checkedClock } from '@tessera/core/internal';
 import { z } from 'zod';
 
 const PREFIX = /^[A-Za-z0-9_:.-]{1,64}$/;
@@ -71,7 +72,10 @@ function windowMs(accessTtl: number, clockTolerance: number, marginMs: number): 
 
 export function resolveMemoryOptions(options: unknown): ResolvedCommon {
   const value = parse(memorySchema, options, 'memory denylist');
-  return { windowMs: windowMs(value.accessTtl, value.clockTolerance, 5000), clock: value.clock ?? Date.now };
+  return {
+    windowMs: windowMs(value.accessTtl, value.clockTolerance, 5000),
+    clock: checkedClock(value.clock),
+  };
 }
 
 export function resolveRedisOptions<Client>(options: unknown): ResolvedRedisOptions<Client> {
@@ -81,7 +85,7 @@ export function resolveRedisOptions<Client>(options: unknown): ResolvedRedisOpti
     client: value.client as Client,
     prefix: value.prefix,
     windowMs: windowMs(value.accessTtl, value.clockTolerance, Math.max(5000, maxStalenessMs)),
-    clock: value.clock ?? Date.now,
+    clock: checkedClock(value.clock),
     maxStalenessMs,
     timeoutMs: value.timeoutMs,
     warn: value.onWarning ?? ((message) => process.emitWarning(message, { code: 'TESSERA_DENYLIST' })),

@@ -1,5 +1,5 @@
 import { ConfigError } from '@tessera/core';
-import { secretWeakness } from '@tessera/core/internal';
+import { checkedClock, secretWeakness } from '@tessera/core/internal';
 import { z } from 'zod';
 import type { RefreshStore } from '../store.js';
 import { createHmacSha256 } from './hmac.js';
@@ -101,6 +101,6 @@ export function resolveRefreshOptions(options: unknown): ResolvedRefreshOptions 
     absoluteTtlMs: value.absoluteTtl * 1000,
     graceMs: value.reuseGrace * 1000,
     maxSessionsPerUser: value.maxSessionsPerUser,
-    clock: value.clock ?? Date.now,
+    clock: checkedClock(value.clock),
   };
 }

@@ -1,4 +1,5 @@
 import { ConfigError } from '@tessera/core';
+import { checkedClock } from '@tessera/core/internal';
 import { z } from 'zod';
 import type { SessionsOptions } from '../types.js';
 
@@ -47,5 +48,5 @@ export function resolveSessionsOptions(options: SessionsOptions): SessionsOption
       claim: parsed.error.issues[0]?.path.join('.'),
     });
   }
-  return { ...options, clock: options.clock ?? Date.now };
+  return { ...options, clock: checkedClock(options.clock) };
 }
