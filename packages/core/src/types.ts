@@ -87,6 +87,13 @@ export interface AccessTokenClaims {
  */
 export interface RevocationCheck {
   check(claims: AccessTokenClaims): void | PromiseLike<void>;
+  /**
+   * The longest time after its `iat`, in seconds, that the check can judge a token (a denylist keeps
+   * each revocation only that long). `createAccessTokens` refuses (`ERR_CONFIG`, reason
+   * `revocation_horizon`) a check whose horizon is shorter than its own `ttl + clockTolerance`:
+   * a revoked token would otherwise be accepted again once its revocation is dropped.
+   */
+  readonly horizon?: number;
 }
 
 /** Options of {@link createAccessTokens}; validated once, at construction. */

@@ -7,37 +7,61 @@ import { denylistKeys, originCandidate, originTime } from './lib/keys.js';
 import { type StreamEntry, toRevocation } from './lib/log-entries.js';
 import { resolveRedisOptions } from './lib/options.js';
 import { EPOCH, ORIGIN, REVOKE_SESSION, REVOKE_USER } from './lib/scripts.js';
+import { confirmServer, moveOrigin } from './lib/server-stamp.js';
 import { RevocationView } from './lib/view.js';
 import { withTimeout } from './lib/with-timeout.js';
 import type { Denylist, DenylistOptions, RevokeUserOptions, UserEpochs } from './types.js';
 
+/** Script arguments as the Lua headers in scripts.ts list them. */
+type RevokeUserArgs = [
+  origin: string,
+  epochKey: string,
+  log: string,
+  floorKey: string,
+  window: string,
+  seq: string,
+  candidate: string,
+  sub: string,
+  now: number,
+  windowMs: number,
+  endSessions: '0' | '1',
+  seenEpoch: number,
+];
+type RevokeSessionArgs = [
+  origin: string,
+  log: string,
+  window: string,
+  seq: string,
+  candidate: string,
+  sid: string,
+  now: number,
+  windowMs: number,
+];
+
 type ScriptClient = {
-  tesseraDlOrigin(origin: string, candidate: string): Promise<string>;
+  tesseraDlOrigin(
+    origin: string,
+    window: string,
+    seq: string,
+    candidate: string,
+    windowMs: number,
+  ): Promise<[string, number]>;
   tesseraDlEpoch(
     origin: string,
     epochKey: string,
     floorKey: string,
     candidate: string,
   ): Promise<[number, number, string]>;
-  tesseraDlRevokeUser(
-    origin: string,
-    epochKey: string,
-    log: string,
-    floorKey: string,
-    candidate: string,
-    sub: string,
-    now: number,
-    windowMs: number,
-    endSessions: '0' | '1',
-  ): Promise<[number, string]>;
-  tesseraDlRevokeSession(
-    origin: string,
-    log: string,
-    candidate: string,
-    sid: string,
-    now: number,
-    windowMs: number,
-  ): Promise<string>;
+  tesseraDlRevokeUser(...args: RevokeUserArgs): Promise<[number, string, number]>;
+  tesseraDlRevokeSession(...args: RevokeSessionArgs): Promise<string>;
+};
+
+/** A pipeline with the denylist's scripts defined on it (ioredis adds defined commands to pipelines). */
+type ScriptPipeline = {
+  tesseraDlRevokeUser(...args: RevokeUserArgs): ScriptPipeline;
+  tesseraDlRevokeSession(...args: RevokeSessionArgs): ScriptPipeline;
+  wait(replicas: number, timeoutMs: number): ScriptPipeline;
+  exec(): Promise<[Error | null, unknown][] | null>;
 };
 
 /** Entries per XRANGE page when the view is rebuilt on start. */
@@ -48,10 +72,12 @@ const PAGE = 10_000;
  * appended to a stream that each process follows from the last id it has seen, so `check` answers
  * from memory (no Redis round trip per verify) and no revocation is lost across reconnects.
  *
- * Failure semantics: `revokeUser` / `revokeSession` reject with `ERR_UNAVAILABLE` when Redis does not
- * confirm them; `check` fails closed with `ERR_UNAVAILABLE` when the view was not confirmed current
- * within `maxStaleness`; Redis data loss is detected (the dataset's origin changes) and every token
- * issued before the new origin is rejected. See docs/revocation.md.
+ * Failure semantics: `revokeUser` / `revokeSession` reject with `ERR_UNAVAILABLE` when Redis (and,
+ * with `durability`, its replicas) does not confirm them; `check` fails closed with
+ * `ERR_UNAVAILABLE` when the view was not confirmed current within `maxStaleness`. Redis data loss
+ * is detected (the origin vanished, the revocation count went backwards, the server restarted
+ * without durable persistence, an epoch below one already seen) and moves the origin: every token
+ * issued before it is rejected. See docs/revocation.md.
  *
  * @example
  * ```ts
@@ -62,15 +88,17 @@ const PAGE = 10_000;
  */
 export function createDenylist(options: DenylistOptions): Denylist {
   const config = resolveRedisOptions<Redis | Cluster>(options);
-  const { client, windowMs, clock, maxStalenessMs, timeoutMs, warn } = config;
+  const { client, windowMs, clock, maxStalenessMs, timeoutMs, warn, durability } = config;
   const keys = denylistKeys(config.prefix);
-  client.defineCommand('tesseraDlOrigin', { numberOfKeys: 1, lua: ORIGIN });
+  client.defineCommand('tesseraDlOrigin', { numberOfKeys: 3, lua: ORIGIN });
   client.defineCommand('tesseraDlEpoch', { numberOfKeys: 3, lua: EPOCH });
-  client.defineCommand('tesseraDlRevokeUser', { numberOfKeys: 4, lua: REVOKE_USER });
-  client.defineCommand('tesseraDlRevokeSession', { numberOfKeys: 2, lua: REVOKE_SESSION });
+  client.defineCommand('tesseraDlRevokeUser', { numberOfKeys: 6, lua: REVOKE_USER });
+  client.defineCommand('tesseraDlRevokeSession', { numberOfKeys: 4, lua: REVOKE_SESSION });
   const redis = client as unknown as ScriptClient;
   // Reads block for at most a quarter of the staleness bound, so an idle log still confirms often.
   const blockMs = Math.max(10, Math.min(1000, Math.floor(maxStalenessMs / 4)));
+  // A revocation waits for its replicas on top of its own round trip.
+  const revokeTimeoutMs = timeoutMs + (durability.replicas > 0 ? durability.timeoutMs : 0);
 
   let view: RevocationView | undefined;
   let follower: LogFollower | undefined;
@@ -78,9 +106,9 @@ export function createDenylist(options: DenylistOptions): Denylist {
   let closed = false;
 
   /** Bounds a Redis call in time and maps any failure to ERR_UNAVAILABLE: never a silent loss. */
-  async function guarded<T>(operation: () => Promise<T>): Promise<T> {
+  async function guarded<T>(operation: () => Promise<T>, ms = timeoutMs): Promise<T> {
     try {
-      return await withTimeout(operation(), timeoutMs, 'redis call');
+      return await withTimeout(operation(), ms, 'redis call');
     } catch (error) {
       if (error instanceof TesseraError) throw error;
       throw new UnavailableError('the revocation store is unavailable', {
@@ -88,6 +116,29 @@ export function createDenylist(options: DenylistOptions): Denylist {
         cause: scrubbedCause(error),
       });
     }
+  }
+
+  /**
+   * Runs one revocation script and, with `durability`, `WAIT` on the same connection (a pipeline: on
+   * a Cluster it goes to the master of the denylist's slot). Resolves with the script's reply.
+   */
+  async function revocation<T>(add: (pipeline: ScriptPipeline) => ScriptPipeline): Promise<T> {
+    const pipeline = add(client.pipeline() as unknown as ScriptPipeline);
+    if (durability.replicas > 0) pipeline.wait(durability.replicas, durability.timeoutMs);
+    const replies = await pipeline.exec();
+    if (replies === null || replies.length === 0) throw new Error('unexpected pipeline reply');
+    const [[scriptError, reply], waited] = replies as [[Error | null, T], [Error | null, number]?];
+    if (scriptError !== null) throw scriptError;
+    if (waited !== undefined) {
+      if (waited[0] !== null) throw waited[0];
+      if (waited[1] < durability.replicas) {
+        throw new UnavailableError(
+          `the revocation reached ${waited[1]} of ${durability.replicas} replicas in time`,
+          { reason: 'not_durable' },
+        );
+      }
+    }
+    return reply;
   }
 
   async function rebuild(into: RevocationView): Promise<string> {
@@ -106,13 +157,20 @@ export function createDenylist(options: DenylistOptions): Denylist {
     }
   }
 
+  /** Warns where the server's settings cannot keep the promises (docs/revocation.md, "Durability"). */
   async function checkSettings(): Promise<void> {
     try {
-      const [, appendonly] = (await client.config('GET', 'appendonly')) as string[];
-      const [, policy] = (await client.config('GET', 'maxmemory-policy')) as string[];
+      const setting = async (name: string) => ((await client.config('GET', name)) as string[])[1];
+      const appendonly = await setting('appendonly');
+      const fsync = await setting('appendfsync');
+      const policy = await setting('maxmemory-policy');
       if (appendonly !== 'yes') {
         warn(
           'tessera denylist: Redis persistence (appendonly) is off. A restart loses every revocation; tessera then rejects all earlier access tokens (users must refresh). Set appendonly yes.',
+        );
+      } else if (fsync !== 'always' && durability.replicas === 0) {
+        warn(
+          `tessera denylist: Redis appendfsync is "${fsync}" and durability.replicas is 0: a crash can lose the last acknowledged revocations. tessera detects the loss and rejects every access token issued before it (users refresh); for no loss at all, set appendfsync always or durability.replicas.`,
         );
       }
       if (policy !== 'noeviction') {
@@ -120,16 +178,50 @@ export function createDenylist(options: DenylistOptions): Denylist {
           `tessera denylist: Redis maxmemory-policy is "${policy}". An evicted epoch would revive revoked tokens; set maxmemory-policy noeviction.`,
         );
       }
+      if (durability.replicas > 0) {
+        const replication = String(await client.info('replication'));
+        const connected = Number(/^connected_slaves:(\d+)/m.exec(replication)?.[1] ?? '0');
+        if (connected < durability.replicas) {
+          warn(
+            `tessera denylist: durability.replicas is ${durability.replicas} but the Redis primary has ${connected} connected replicas: every revocation will fail with ERR_UNAVAILABLE (not_durable).`,
+          );
+        }
+      }
     } catch {
       warn(
-        'tessera denylist: could not read the Redis configuration (CONFIG GET): make sure appendonly is yes and maxmemory-policy is noeviction.',
+        'tessera denylist: could not read the Redis configuration (CONFIG GET): make sure appendonly is yes, appendfsync always (or durability.replicas set) and maxmemory-policy noeviction.',
       );
     }
   }
 
+  /** Declares our window and reads the origin; then checks the server still holds our data (it may move the origin). */
+  async function currentOrigin(): Promise<string> {
+    const [origin] = await redis.tesseraDlOrigin(
+      keys.origin,
+      keys.window,
+      keys.seq,
+      originCandidate(),
+      windowMs,
+    );
+    if ((await confirmServer(client, keys, origin, originCandidate())) !== 'moved') return origin;
+    const [moved] = await redis.tesseraDlOrigin(
+      keys.origin,
+      keys.window,
+      keys.seq,
+      originCandidate(),
+      windowMs,
+    );
+    return moved;
+  }
+
+  /** A loss seen from this process (an epoch or a count below what it already saw): move the origin once. */
+  function reportLoss(): void {
+    follower?.lose();
+  }
+
   async function doStart(): Promise<void> {
-    const origin = await guarded(() => redis.tesseraDlOrigin(keys.origin, originCandidate(clock())));
-    const fresh = new RevocationView(windowMs, originTime(origin, clock()));
+    const origin = await guarded(currentOrigin);
+    const fresh = new RevocationView(config, originTime(origin, clock()));
     const lastId = await guarded(() => rebuild(fresh));
     view = fresh;
     follower = new LogFollower({
@@ -143,11 +235,14 @@ export function createDenylist(options: DenylistOptions): Denylist {
         apply: (revocation) => fresh.apply(revocation, clock()),
         tick: () => fresh.trim(clock()),
         reset: async (seen) => {
-          const next =
-            seen ?? (await guarded(() => redis.tesseraDlOrigin(keys.origin, originCandidate(clock()))));
+          const next = seen ?? (await guarded(currentOrigin));
           fresh.reset(originTime(next, clock()));
           return next;
         },
+        connected: async (connection, held) => {
+          await confirmServer(connection, keys, held, originCandidate());
+        },
+        lost: (connection, held) => moveOrigin(connection, keys, held, originCandidate()),
       },
     });
     follower.start();
@@ -157,9 +252,12 @@ export function createDenylist(options: DenylistOptions): Denylist {
   async function epochs(sub: string): Promise<UserEpochs> {
     requireRevocableId(sub, 'sub');
     const [epoch, sessionFloor] = await guarded(() =>
-      redis.tesseraDlEpoch(keys.origin, keys.epoch(sub), keys.floor(sub), originCandidate(clock())),
+      redis.tesseraDlEpoch(keys.origin, keys.epoch(sub), keys.floor(sub), originCandidate()),
     );
-    return { epoch: Number(epoch), sessionFloor: Number(sessionFloor) };
+    // An epoch below one this process has seen means lost data: never hand out the lower one.
+    const seen = view?.epochOf(sub) ?? 0;
+    if (Number(epoch) < seen) reportLoss();
+    return { epoch: Math.max(Number(epoch), seen), sessionFloor: Number(sessionFloor) };
   }
 
   return Object.freeze({
@@ -172,19 +270,28 @@ export function createDenylist(options: DenylistOptions): Denylist {
     async revokeUser(sub: string, revokeOptions: RevokeUserOptions = {}) {
       requireRevocableId(sub, 'sub');
       const now = clock();
-      const [epoch] = await guarded(() =>
-        redis.tesseraDlRevokeUser(
-          keys.origin,
-          keys.epoch(sub),
-          keys.log,
-          keys.floor(sub),
-          originCandidate(now),
-          sub,
-          now,
-          windowMs,
-          revokeOptions.keepSessions === true ? '0' : '1',
-        ),
+      const seen = view?.epochOf(sub) ?? 0;
+      const [epoch, , behind] = await guarded(
+        () =>
+          revocation<[number, string, number]>((pipeline) =>
+            pipeline.tesseraDlRevokeUser(
+              keys.origin,
+              keys.epoch(sub),
+              keys.log,
+              keys.floor(sub),
+              keys.window,
+              keys.seq,
+              originCandidate(),
+              sub,
+              now,
+              windowMs,
+              revokeOptions.keepSessions === true ? '0' : '1',
+              seen,
+            ),
+          ),
+        revokeTimeoutMs,
       );
+      if (Number(behind) === 1) reportLoss();
       // This process sees its own revocation at once; the others read it from the log.
       view?.apply({ kind: 'user', sub, epoch: Number(epoch), at: now }, clock());
       return Number(epoch);
@@ -193,8 +300,21 @@ export function createDenylist(options: DenylistOptions): Denylist {
     async revokeSession(sid: string) {
       requireRevocableId(sid, 'sid');
       const now = clock();
-      await guarded(() =>
-        redis.tesseraDlRevokeSession(keys.origin, keys.log, originCandidate(now), sid, now, windowMs),
+      await guarded(
+        () =>
+          revocation<string>((pipeline) =>
+            pipeline.tesseraDlRevokeSession(
+              keys.origin,
+              keys.log,
+              keys.window,
+              keys.seq,
+              originCandidate(),
+              sid,
+              now,
+              windowMs,
+            ),
+          ),
+        revokeTimeoutMs,
       );
       view?.apply({ kind: 'session', sid, at: now }, clock());
     },
@@ -207,9 +327,12 @@ export function createDenylist(options: DenylistOptions): Denylist {
       if (performance.now() - follower.confirmedAt > maxStalenessMs) {
         throw new UnavailableError('the denylist view is stale', { reason: 'stale' });
       }
-      view.trim(clock());
-      view.check(claims);
+      const now = clock();
+      view.trim(now);
+      view.check(claims, now);
     },
+
+    horizon: config.horizonSeconds,
 
     start() {
       if (closed) return Promise.reject(new UnavailableError('the denylist is closed', { reason: 'closed' }));

@@ -19,8 +19,8 @@ import type { Denylist, MemoryDenylistOptions, RevokeUserOptions } from './types
  * ```
  */
 export function createMemoryDenylist(options: MemoryDenylistOptions = {}): Denylist {
-  const { windowMs, clock } = resolveMemoryOptions(options);
-  const view = new RevocationView(windowMs, clock());
+  const { clock, ...window } = resolveMemoryOptions(options);
+  const view = new RevocationView(window, clock());
   /** Epochs never expire: one number per user ever revoked. */
   const epochs = new Map<string, number>();
   /** Session floors, also forever: the epoch of each user's last revocation that ended sessions. */
@@ -52,9 +52,11 @@ export function createMemoryDenylist(options: MemoryDenylistOptions = {}): Denyl
     check(claims) {
       // Like the Redis denylist: once closed, nothing vouches for the view any more.
       if (closed) throw new UnavailableError('the denylist is closed', { reason: 'closed' });
-      view.trim(clock());
-      view.check(claims);
+      const now = clock();
+      view.trim(now);
+      view.check(claims, now);
     },
+    horizon: window.horizonSeconds,
     async start() {},
     async close() {
       closed = true;

@@ -30,6 +30,12 @@ export interface Denylist extends RevocationCheck {
    * that its view is current (not started, or stale beyond `maxStaleness`). Synchronous, no I/O.
    */
   check(claims: AccessTokenClaims): void;
+  /**
+   * `accessTtl + clockTolerance`, seconds: `check` vouches for a token only this long after its
+   * `iat` (ERR_TOKEN_EXPIRED, reason `revocation_horizon`, after it), and `createAccessTokens`
+   * refuses to attach a denylist whose horizon is shorter than its own `ttl + clockTolerance`.
+   */
+  readonly horizon: number;
   /** Loads the view and starts following revocations. Idempotent. */
   start(): Promise<void>;
   /** Stops following (the Redis client you passed stays open). */
@@ -87,4 +93,12 @@ export interface DenylistOptions extends DenylistTimingOptions {
   readonly timeoutMs?: number;
   /** Where configuration warnings go (Redis persistence, eviction). Default `process.emitWarning`. */
   readonly onWarning?: (message: string) => void;
+  /**
+   * How many replicas must hold a revocation before `revokeUser` / `revokeSession` resolve (Redis
+   * `WAIT replicas timeoutMs` after the write, on the same connection). Fewer within `timeoutMs`
+   * (default 500): the call rejects with `ERR_UNAVAILABLE` (reason `not_durable`; the revocation is
+   * on the primary, and a retry is safe). Default `{ replicas: 0 }`: resolved once the primary has it.
+   * Either way a lost revocation is detected and fails closed (docs/revocation.md, "Durability").
+   */
+  readonly durability?: { readonly replicas: number; readonly timeoutMs?: number };
 }

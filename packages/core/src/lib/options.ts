@@ -65,6 +65,18 @@ export function resolveOptions(options: AccessTokensOptions): ResolvedOptions {
   const parsed = optionsSchema.safeParse(options);
   if (!parsed.success) throw configError(parsed.error);
   const value = parsed.data;
+  const horizon = value.revocation?.horizon;
+  // Security: a revocation check that forgets a revocation before the token it revoked expires would
+  // let that token back in. Refused here; the denylist also refuses tokens past its horizon.
+  if (
+    horizon !== undefined &&
+    !(typeof horizon === 'number' && value.ttl + value.clockTolerance <= horizon)
+  ) {
+    throw new ConfigError(
+      `revocation: it can judge tokens for ${String(horizon)} s after issue, less than ttl + clockTolerance (${value.ttl + value.clockTolerance} s); give the denylist the same accessTtl and clockTolerance`,
+      { reason: 'revocation_horizon', claim: 'revocation' },
+    );
+  }
   return {
     issuer: value.issuer,
     audiences: typeof value.audience === 'string' ? [value.audience] : value.audience,

@@ -17,6 +17,10 @@ export interface FollowerHooks {
    * start; `reset` must forget the view and return the origin to hold from now on.
    */
   reset(origin: string | null): Promise<string>;
+  /** A (re)connection is ready: check that the server is the one that holds our data (server-stamp.ts). */
+  connected(connection: Redis | Cluster, origin: string): Promise<void>;
+  /** The revocation counter went backwards: data was lost. Move the origin (the next read resets). */
+  lost(connection: Redis | Cluster, origin: string): Promise<void>;
 }
 
 type StreamReply = [key: string, entries: StreamEntry[]][] | null;
@@ -37,6 +41,10 @@ export class LogFollower {
   #connection: Redis | Cluster | undefined;
   #origin: string;
   #lastId: string;
+  /** The highest revocation count read since the last reset: it only grows unless data was lost. */
+  #seq = 0;
+  /** Set by {@link lose}: a loss seen outside the log (an epoch below one already seen). */
+  #lossReported = false;
   #closed = false;
   #loop: Promise<void> | undefined;
   confirmedAt: number;
@@ -62,6 +70,15 @@ export class LogFollower {
 
   start(): void {
     this.#loop ??= this.#run();
+  }
+
+  /**
+   * Reports a loss seen elsewhere (an epoch below one this process saw). The view stops vouching at
+   * once (checks fail closed until the next read), and the next read moves the origin.
+   */
+  lose(): void {
+    this.#lossReported = true;
+    this.confirmedAt = Number.NEGATIVE_INFINITY;
   }
 
   async close(): Promise<void> {
@@ -93,28 +110,45 @@ export class LogFollower {
       // Connection errors surface as failed reads (and so as staleness); no unhandled 'error' events.
       this.#connection.on('error', () => {});
       await whenReady(this.#connection, this.#timeoutMs);
+      // A new connection may reach a restarted or promoted server: make sure it holds our data.
+      await withTimeout(
+        this.#hooks.connected(this.#connection, this.#origin),
+        this.#timeoutMs,
+        'server check',
+      );
     }
     const connection = this.#connection;
     const pipeline = connection
       .pipeline()
       .xread('COUNT', BATCH, 'BLOCK', this.#blockMs, 'STREAMS', this.#keys.log, this.#lastId)
-      .get(this.#keys.origin);
+      .mget(this.#keys.origin, this.#keys.seq);
     const replies = await withTimeout(pipeline.exec(), this.#blockMs + this.#timeoutMs, 'log read');
     const repliedAt = performance.now();
     if (this.#closed) return;
     if (replies === null || replies.length !== 2) throw new Error('unexpected pipeline reply');
-    const [[readError, streams], [originError, origin]] = replies as [
+    const [[readError, streams], [stateError, state]] = replies as [
       [Error | null, StreamReply],
-      [Error | null, string | null],
+      [Error | null, [string | null, string | null]],
     ];
     if (readError !== null) throw readError;
-    if (originError !== null) throw originError;
+    if (stateError !== null) throw stateError;
+    const [origin, seqText] = state;
     if (origin !== this.#origin) {
       // Data loss (flush, restart without persistence): what the view holds may be gone from Redis.
       this.#origin = await this.#hooks.reset(origin);
       this.#lastId = '0-0';
+      this.#seq = 0;
       return; // not confirmed: the next read starts over from the beginning of the new log
     }
+    const seq = Number(seqText ?? '0');
+    if (!(Number.isSafeInteger(seq) && seq >= this.#seq) || this.#lossReported) {
+      this.#lossReported = false;
+      // Fewer revocations than already seen, same origin: an older snapshot, or a replica that
+      // lagged, took over. Some acknowledged revocations are gone.
+      await withTimeout(this.#hooks.lost(connection, this.#origin), this.#timeoutMs, 'origin move');
+      return; // not confirmed: the next read sees the moved origin and starts over
+    }
+    this.#seq = seq;
     const entries = streams?.[0]?.[1] ?? [];
     for (const entry of entries) {
       const revocation = toRevocation(entry);

@@ -8,6 +8,12 @@ import { hash, randomBytes } from 'node:crypto';
 export interface DenylistKeys {
   readonly origin: string;
   readonly log: string;
+  /** Revocations ever logged: only grows, so a lower value means lost data. */
+  readonly seq: string;
+  /** The largest log window (ms) any process of this prefix declared. */
+  readonly window: string;
+  /** The run_id of the Redis process last seen serving this dataset. */
+  readonly server: string;
   epoch(sub: string): string;
   /** The user's session floor (see `Denylist.epochs`). */
   floor(sub: string): string;
@@ -18,14 +24,20 @@ export function denylistKeys(prefix: string): DenylistKeys {
   return {
     origin: `${tag}:origin`,
     log: `${tag}:log`,
+    seq: `${tag}:seq`,
+    window: `${tag}:window`,
+    server: `${tag}:server`,
     epoch: (sub) => `${tag}:e:${hash('sha256', sub, 'base64url')}`,
     floor: (sub) => `${tag}:f:${hash('sha256', sub, 'base64url')}`,
   };
 }
 
-/** A fresh origin value: the time it began, and 64 random bits so that two resets never look alike. */
-export function originCandidate(now: number): string {
-  return `${now}:${randomBytes(8).toString('hex')}`;
+/**
+ * The random part of a new origin (64 bits, hex): two resets never look alike. The time part is
+ * Redis's own (TIME in the script), never a client clock.
+ */
+export function originCandidate(): string {
+  return randomBytes(8).toString('hex');
 }
 
 /** The time (ms) an origin began. */

@@ -6,16 +6,30 @@ export type StreamEntry = [id: string, fields: string[]];
 
 const USER = /^(\d{1,16}):(\d{1,16}):/;
 const SESSION = /^(\d{1,16}):/;
+const STREAM_ID = /^(\d{1,16})-\d{1,20}$/;
 
 /**
- * A log entry (see scripts.ts: `u` = `<at>:<epoch>:<sub>`, `s` = `<at>:<sid>`) to a revocation;
- * undefined for an entry we did not write. Unknown entries are skipped: entries only ever add
- * revocations, so skipping one can never un-revoke anything it did not itself revoke.
+ * A log entry (see scripts.ts) to a revocation. Entry versions: `u1` = `<at>:<epoch>:<sub>` and
+ * `s1` = `<at>:<sid>`; `u` and `s` (the same values, written before entries carried a version) are
+ * read alike.
+ *
+ * Security: an entry of an unknown version, or one that does not parse, may be a revocation we
+ * cannot read, so it fails closed: it becomes an `unknown` revocation at the entry's stream time,
+ * which rejects every token issued before it (see `RevocationView.apply`). Skipping it would let a
+ * token it revoked through. Undefined only for an entry whose stream id itself is unreadable.
  */
 export function toRevocation(entry: StreamEntry): Revocation | undefined {
-  const [field, value] = entry[1];
-  if (value === undefined) return undefined;
-  if (field === 'u') {
+  const [id, fields] = entry;
+  const [field, value] = Array.isArray(fields) ? fields : [];
+  const parsed = typeof value === 'string' ? parse(field, value) : undefined;
+  if (parsed !== undefined) return parsed;
+  const streamMs = STREAM_ID.exec(typeof id === 'string' ? id : '');
+  if (streamMs === null) return undefined;
+  return { kind: 'unknown', at: Number(streamMs[1]) };
+}
+
+function parse(field: string | undefined, value: string): Revocation | undefined {
+  if (field === 'u1' || field === 'u') {
     const match = USER.exec(value);
     if (match === null) return undefined;
     const sub = value.slice(match[0].length);
@@ -25,7 +39,7 @@ export function toRevocation(entry: StreamEntry): Revocation | undefined {
       return undefined;
     return { kind: 'user', sub, epoch, at };
   }
-  if (field === 's') {
+  if (field === 's1' || field === 's') {
     const match = SESSION.exec(value);
     if (match === null) return undefined;
     const sid = value.slice(match[0].length);

@@ -11,8 +11,8 @@ const clock = z
 const common = {
   /** Lifetime of access tokens, seconds (core's `ttl`, default 900, at most 3600). */
   accessTtl: z.number().int().min(1).max(3600).default(900),
-  /** Core's `clockTolerance`, seconds (default 5, at most 60). */
-  clockTolerance: z.number().int().min(0).max(60).default(5),
+  /** Core's `clockTolerance`, seconds (default 5, at most 60; fractions allowed, as in core). */
+  clockTolerance: z.number().min(0).max(60).default(5),
   clock,
 };
 
@@ -34,11 +34,30 @@ const redisSchema = z.strictObject({
   onWarning: z
     .custom<(message: string) => void>((value) => typeof value === 'function', 'onWarning must be a function')
     .optional(),
+  durability: z
+    .strictObject({
+      replicas: z.number().int().min(0).max(16),
+      timeoutMs: z.number().int().min(1).max(60_000).default(500),
+    })
+    .default({ replicas: 0, timeoutMs: 500 }),
 });
 
-export interface ResolvedCommon {
-  /** How long a revocation matters: the longest a token can live past its issue, plus a margin. */
+/** How long revocations matter, derived once from `accessTtl` and `clockTolerance`. */
+export interface RevocationWindow {
+  /**
+   * The horizon, seconds: the longest time after its `iat` that a token can be vouched for
+   * (`accessTtl + clockTolerance`). `check` refuses a token past it, whatever its `exp` says.
+   */
+  readonly horizonSeconds: number;
+  /**
+   * How long a revocation is kept, ms: the horizon plus a margin for a token signed just after its
+   * epoch was read (a login racing a revocation), so every token it applies to is past the horizon
+   * by the time it is dropped.
+   */
   readonly windowMs: number;
+}
+
+export interface ResolvedCommon extends RevocationWindow {
   readonly clock: () => number;
 }
 
@@ -48,6 +67,8 @@ export interface ResolvedRedisOptions<Client> extends ResolvedCommon {
   readonly maxStalenessMs: number;
   readonly timeoutMs: number;
   readonly warn: (message: string) => void;
+  /** Replicas that must confirm each revocation (Redis WAIT) before it resolves; 0: the primary only. */
+  readonly durability: { readonly replicas: number; readonly timeoutMs: number };
 }
 
 function parse<T>(schema: z.ZodType<T>, options: unknown, what: string): T {
@@ -62,18 +83,15 @@ function parse<T>(schema: z.ZodType<T>, options: unknown, what: string): T {
   });
 }
 
-/**
- * The window: access TTL plus clock tolerance (the longest a token is accepted after `iat`), plus a
- * margin for a token signed just after its epoch was read (a login racing a revocation).
- */
-function windowMs(accessTtl: number, clockTolerance: number, marginMs: number): number {
-  return (accessTtl + clockTolerance) * 1000 + marginMs;
+function revocationWindow(accessTtl: number, clockTolerance: number, marginMs: number): RevocationWindow {
+  const horizonSeconds = accessTtl + clockTolerance;
+  return { horizonSeconds, windowMs: Math.ceil(horizonSeconds * 1000 + marginMs) };
 }
 
 export function resolveMemoryOptions(options: unknown): ResolvedCommon {
   const value = parse(memorySchema, options, 'memory denylist');
   return {
-    windowMs: windowMs(value.accessTtl, value.clockTolerance, 5000),
+    ...revocationWindow(value.accessTtl, value.clockTolerance, 5000),
     clock: checkedClock(value.clock),
   };
 }
@@ -84,10 +102,11 @@ export function resolveRedisOptions<Client>(options: unknown): ResolvedRedisOpti
   return {
     client: value.client as Client,
     prefix: value.prefix,
-    windowMs: windowMs(value.accessTtl, value.clockTolerance, Math.max(5000, maxStalenessMs)),
+    ...revocationWindow(value.accessTtl, value.clockTolerance, Math.max(5000, maxStalenessMs)),
     clock: checkedClock(value.clock),
     maxStalenessMs,
     timeoutMs: value.timeoutMs,
     warn: value.onWarning ?? ((message) => process.emitWarning(message, { code: 'TESSERA_DENYLIST' })),
+    durability: value.durability,
   };
 }

@@ -1,10 +1,18 @@
-import { type AccessTokenClaims, TokenClaimsError, TokenRevokedError } from '@tessera/core';
+import {
+  type AccessTokenClaims,
+  TokenClaimsError,
+  TokenExpiredError,
+  TokenRevokedError,
+} from '@tessera/core';
 import { isRevocableId } from './ids.js';
+import type { RevocationWindow } from './options.js';
 
 /** One revocation as every process learns it (from the Redis stream, or directly in memory). */
 export type Revocation =
   | { readonly kind: 'user'; readonly sub: string; readonly epoch: number; readonly at: number }
-  | { readonly kind: 'session'; readonly sid: string; readonly at: number };
+  | { readonly kind: 'session'; readonly sid: string; readonly at: number }
+  /** An entry this version cannot read (newer or damaged): `at` is its stream time (Redis ms). */
+  | { readonly kind: 'unknown'; readonly at: number };
 
 interface Entry {
   readonly epoch: number;
@@ -25,15 +33,21 @@ interface Entry {
  */
 export class RevocationView {
   readonly #windowMs: number;
+  readonly #horizonMs: number;
   readonly #users = new Map<string, Entry>();
   readonly #sessions = new Map<string, Entry>();
   /** Arrival order, for trimming; entries before `#head` are gone. */
-  #queue: Revocation[] = [];
+  #queue: Exclude<Revocation, { kind: 'unknown' }>[] = [];
   #head = 0;
   #originSeconds: number;
+  /** Tokens issued before this (seconds) are rejected: an unreadable revocation may name them. */
+  #unknownFloorSeconds = 0;
+  readonly #marginMs: number;
 
-  constructor(windowMs: number, originMs: number) {
-    this.#windowMs = windowMs;
+  constructor(window: RevocationWindow, originMs: number) {
+    this.#windowMs = window.windowMs;
+    this.#horizonMs = window.horizonSeconds * 1000;
+    this.#marginMs = window.windowMs - this.#horizonMs;
     this.#originSeconds = Math.floor(originMs / 1000);
   }
 
@@ -49,11 +63,23 @@ export class RevocationView {
     this.#queue = [];
     this.#head = 0;
     this.#originSeconds = Math.floor(originMs / 1000);
+    this.#unknownFloorSeconds = 0;
+  }
+
+  /** The highest epoch of `sub` this view holds (0 when none): what Redis must never go below. */
+  epochOf(sub: string): number {
+    return this.#users.get(sub)?.epoch ?? 0;
   }
 
   /** Records a revocation. Idempotent: replays and out-of-order epochs never lower what is held. */
   apply(revocation: Revocation, now: number): void {
     if (now - revocation.at >= this.#windowMs) return;
+    if (revocation.kind === 'unknown') {
+      // Fail closed: it may revoke any token issued before it (plus the margin, for clock skew).
+      const floor = Math.ceil((revocation.at + this.#marginMs) / 1000);
+      if (floor > this.#unknownFloorSeconds) this.#unknownFloorSeconds = floor;
+      return;
+    }
     if (revocation.kind === 'user') {
       const held = this.#users.get(revocation.sub);
       if (held !== undefined && held.epoch >= revocation.epoch) return;
@@ -84,15 +110,21 @@ export class RevocationView {
 
   /**
    * Throws ERR_TOKEN_REVOKED when the token was issued before the origin, under an older epoch than
-   * its user's, or for a revoked session; ERR_TOKEN_CLAIMS for ids that no revocation could name.
+   * its user's, or for a revoked session; ERR_TOKEN_CLAIMS for ids that no revocation could name;
+   * ERR_TOKEN_EXPIRED past the horizon.
    */
-  check(claims: AccessTokenClaims): void {
+  check(claims: AccessTokenClaims, now: number): void {
     // Security: a sub or sid with a lone surrogate could not be revoked (UTF-8 would merge it with
     // others), so a token carrying one is refused rather than left unrevocable.
     if (!isRevocableId(claims.sub) || (claims.sid !== undefined && !isRevocableId(claims.sid))) {
       throw new TokenClaimsError('the token names a user or session that cannot be revoked', {
         reason: 'unrevocable_id',
         claim: 'sub',
+      });
+    }
+    if (claims.iat < this.#unknownFloorSeconds) {
+      throw new TokenRevokedError('the token predates a revocation this version cannot read', {
+        reason: 'unknown_entry',
       });
     }
     if (claims.iat < this.#originSeconds) {
@@ -106,6 +138,16 @@ export class RevocationView {
     }
     if (claims.sid !== undefined && this.#sessions.has(claims.sid)) {
       throw new TokenRevokedError('the session was revoked', { reason: 'session', sessionId: claims.sid });
+    }
+    // Security: the view keeps a revocation only for the window, so it can vouch for a token only up
+    // to `iat + horizon`. A verifier whose ttl or tolerance is larger than the denylist's (or a token
+    // from another issuer) would otherwise see its revoked token accepted again once the revocation
+    // is dropped. Judged by the token's own `iat`: no combination of options can get past it.
+    if (!(now < claims.iat * 1000 + this.#horizonMs)) {
+      throw new TokenExpiredError('the token is older than the revocation window can vouch for', {
+        reason: 'revocation_horizon',
+        claim: 'iat',
+      });
     }
   }
 }

@@ -5,6 +5,8 @@ import { toRevocation } from '../../src/lib/log-entries.js';
 import { RevocationView } from '../../src/lib/view.js';
 
 const WINDOW = 60_000;
+/** Retention and horizon; checks below run at T0 (well inside the horizon) unless they say otherwise. */
+const RANGE = { windowMs: WINDOW, horizonSeconds: WINDOW / 1000 - 5 };
 const T0 = 1_000_000_000_000;
 const claims = (sub: string, epoch: number, sid?: string) => ({
   iss: 'i',
@@ -16,9 +18,9 @@ const claims = (sub: string, epoch: number, sid?: string) => ({
   epoch,
   ...(sid === undefined ? {} : { sid }),
 });
-const verdict = (view: RevocationView, c: ReturnType<typeof claims>) => {
+const verdict = (view: RevocationView, c: ReturnType<typeof claims>, now = T0) => {
   try {
-    view.check(c);
+    view.check(c, now);
     return 'ok';
   } catch (error) {
     return (error as { code: string }).code;
@@ -26,12 +28,22 @@ const verdict = (view: RevocationView, c: ReturnType<typeof claims>) => {
 };
 
 describe('RevocationView', () => {
+  it('vouches for a token only up to iat + horizon, whatever its exp says (ERR_TOKEN_EXPIRED)', () => {
+    const view = new RevocationView(RANGE, T0);
+    const horizonMs = RANGE.horizonSeconds * 1000;
+    // A token that claims a whole day of life, as a verifier with a longer ttl would accept it.
+    const long = { ...claims('u', 0), exp: T0 / 1000 + 86_400 };
+    expect(verdict(view, long, T0 + horizonMs - 1)).toBe('ok');
+    expect(verdict(view, long, T0 + horizonMs)).toBe('ERR_TOKEN_EXPIRED');
+    expect(verdict(view, long, T0 + 10 * horizonMs)).toBe('ERR_TOKEN_EXPIRED');
+  });
+
   it('memory is bounded by the revocations of one window', () => {
     fc.assert(
       fc.property(
         fc.array(fc.tuple(fc.boolean(), fc.string({ minLength: 1 }), fc.nat(WINDOW * 3)), { maxLength: 300 }),
         (events) => {
-          const view = new RevocationView(WINDOW, T0);
+          const view = new RevocationView(RANGE, T0);
           let now = T0;
           for (const [isUser, id, step] of events) {
             now += step;
@@ -50,7 +62,7 @@ describe('RevocationView', () => {
   });
 
   it('a replayed or out-of-order user entry never lowers the epoch held', () => {
-    const view = new RevocationView(WINDOW, T0);
+    const view = new RevocationView(RANGE, T0);
     view.apply({ kind: 'user', sub: 'u', epoch: 3, at: T0 }, T0);
     view.apply({ kind: 'user', sub: 'u', epoch: 2, at: T0 + 1 }, T0 + 1);
     expect(verdict(view, claims('u', 2))).toBe('ERR_TOKEN_REVOKED');
@@ -58,7 +70,7 @@ describe('RevocationView', () => {
   });
 
   it('trimming an old entry keeps a later one for the same id', () => {
-    const view = new RevocationView(WINDOW, T0);
+    const view = new RevocationView(RANGE, T0);
     view.apply({ kind: 'session', sid: 's', at: T0 }, T0);
     view.apply({ kind: 'session', sid: 's', at: T0 + 30_000 }, T0 + 30_000);
     view.trim(T0 + WINDOW);
@@ -68,13 +80,13 @@ describe('RevocationView', () => {
   });
 
   it('entries already older than the window are not taken in', () => {
-    const view = new RevocationView(WINDOW, T0);
+    const view = new RevocationView(RANGE, T0);
     view.apply({ kind: 'user', sub: 'u', epoch: 1, at: T0 }, T0 + WINDOW);
     expect(view.size).toBe(0);
   });
 
   it('reset forgets everything and rejects tokens from before the new origin', () => {
-    const view = new RevocationView(WINDOW, T0);
+    const view = new RevocationView(RANGE, T0);
     view.apply({ kind: 'user', sub: 'u', epoch: 1, at: T0 }, T0);
     view.reset(T0 + 5000);
     expect(view.size).toBe(0);
@@ -97,7 +109,7 @@ describe('log entries', () => {
     });
   });
 
-  it('skips anything else, never throwing', () => {
+  it('reads anything else as an unknown revocation at its stream time (fails closed), never throwing', () => {
     for (const fields of [
       [],
       ['u'],
@@ -109,13 +121,39 @@ describe('log entries', () => {
       ['t', '1:x'],
       ['u', '1:1:\uD800'],
     ]) {
-      expect(toRevocation(['1-0', fields])).toBeUndefined();
+      expect(toRevocation(['1-0', fields])).toEqual({ kind: 'unknown', at: 1 });
     }
     fc.assert(
       fc.property(fc.array(fc.string(), { maxLength: 4 }), (fields) => {
         const parsed = toRevocation(['1-0', fields]);
-        if (parsed !== undefined) expect(parsed.at).toBeGreaterThanOrEqual(0);
+        expect(parsed).toBeDefined();
+        expect(parsed!.at).toBeGreaterThanOrEqual(0);
       }),
     );
+    // Only an entry whose own stream id is unreadable (Redis never writes one) is passed over.
+    expect(toRevocation(['not-an-id', ['x', 'y']])).toBeUndefined();
+  });
+
+  it('versioned entries (u1, s1) and the earlier unversioned ones (u, s) read alike', () => {
+    expect(toRevocation(['5-0', ['u1', '1700000000000:3:ada']])).toEqual(
+      toRevocation(['5-0', ['u', '1700000000000:3:ada']]),
+    );
+    expect(toRevocation(['5-0', ['s1', '1700000000000:sid']])).toEqual({
+      kind: 'session',
+      sid: 'sid',
+      at: 1700000000000,
+    });
+    expect(toRevocation(['5-0', ['u2', '1700000000000:3:ada']])).toEqual({ kind: 'unknown', at: 5 });
+  });
+
+  it('an unknown entry rejects every token issued before it (plus the margin), and none after', () => {
+    const view = new RevocationView(RANGE, T0);
+    const at = T0 + 10_000;
+    view.apply({ kind: 'unknown', at }, at);
+    const margin = RANGE.windowMs - RANGE.horizonSeconds * 1000;
+    const issuedAt = (ms: number) => ({ ...claims('u', 0), iat: Math.floor(ms / 1000) });
+    expect(verdict(view, issuedAt(at - 1000), at)).toBe('ERR_TOKEN_REVOKED');
+    expect(verdict(view, issuedAt(at + margin - 1000), at)).toBe('ERR_TOKEN_REVOKED');
+    expect(verdict(view, issuedAt(at + margin), at + margin)).toBe('ok');
   });
 });

@@ -4,7 +4,12 @@ import { createDenylist, createMemoryDenylist, type Denylist, type DenylistOptio
 import { Cluster, Redis } from 'ioredis';
 import { inject } from 'vitest';
 
-export const NOW = Date.UTC(2026, 10, 21, 12);
+/**
+ * The tests' fixed "now": the next whole hour plus one hour of real time. A Redis denylist stamps its
+ * origin with Redis's own clock (tokens issued before the origin are rejected), so an injected clock
+ * must not run behind the real one.
+ */
+export const NOW = Math.ceil(Date.now() / 3_600_000) * 3_600_000 + 3_600_000;
 export const ACCESS_TTL = 900;
 export const TOLERANCE = 5;
 

@@ -7,7 +7,12 @@ import { createSessions, type SessionEvent, type Sessions, type SessionsOptions 
 import { Cluster, Redis } from 'ioredis';
 import { inject } from 'vitest';
 
-export const NOW = Date.UTC(2026, 10, 21, 12);
+/**
+ * The tests' fixed "now": the next whole hour plus one hour of real time. A Redis denylist stamps its
+ * origin with Redis's own clock (tokens issued before the origin are rejected), so an injected clock
+ * must not run behind the real one.
+ */
+export const NOW = Math.ceil(Date.now() / 3_600_000) * 3_600_000 + 3_600_000;
 export type Kind = 'memory' | 'redis' | 'cluster';
 export const KINDS: readonly Kind[] = ['memory', 'redis', 'cluster'];
 
