@@ -116,3 +116,27 @@ describe('createAccessTokens options (ERR_CONFIG at construction)', async () => 
     expect(() => verifier.issue({ sub: 'u' })).toThrowError(expect.objectContaining({ code: 'ERR_CONFIG' }));
   });
 });
+
+describe('a revocation check must cover the verifier: ttl + clockTolerance <= horizon', async () => {
+  const ed = await keyFor('EdDSA');
+  const base = { issuer: ISSUER, audience: AUDIENCE, keys: { sign: ed } };
+  const check = (horizon: unknown) => ({ check() {}, horizon }) as never;
+  it('refuses a shorter horizon, and one that is not a number', () => {
+    for (const [options, horizon] of [
+      [{ ttl: 3600 }, 905],
+      [{ ttl: 900, clockTolerance: 10 }, 905],
+      [{ ttl: 900, clockTolerance: 5.5 }, 905],
+      [{}, Number.NaN],
+      [{}, '3600'],
+    ] as const) {
+      expect(configFailure({ ...base, ...options, revocation: check(horizon) }).reason).toBe(
+        'revocation_horizon',
+      );
+    }
+  });
+  it('accepts an equal or longer one, and a check without a horizon', () => {
+    expect(() => createAccessTokens({ ...base, revocation: check(905) })).not.toThrow();
+    expect(() => createAccessTokens({ ...base, ttl: 60, revocation: check(3660) })).not.toThrow();
+    expect(() => createAccessTokens({ ...base, revocation: { check() {} } })).not.toThrow();
+  });
+});

@@ -1,4 +1,4 @@
-import { ConfigError } from '@tessera/core';
+import { ConfigError, UnavailableError } from '@tessera/core';
 import type { Cluster, Redis } from 'ioredis';
 import { createBatcher } from './lib/batching.js';
 import { createDeadlines } from './lib/deadline.js';
@@ -26,6 +26,16 @@ export interface RedisStoreOptions {
   readonly prefix?: string;
   /** Longest wait for one operation, in ms, before it fails with ERR_UNAVAILABLE. Default 2000. */
   readonly timeoutMs?: number;
+  /**
+   * How many replicas must hold each write (create, rotate, revoke) before it resolves: Redis `WAIT
+   * replicas timeoutMs` after the script, on the same connection. Fewer within `timeoutMs` (default
+   * 500): the operation rejects with ERR_UNAVAILABLE. The write is then on the primary; a retry is
+   * safe (a rotation retried within the grace window gets the same successor). Default
+   * `{ replicas: 0 }`: resolved once the primary has it (a failover may then lose the last
+   * rotations; the next presentation of a token ahead of the store ends its session, reason
+   * `store_behind`).
+   */
+  readonly durability?: { readonly replicas: number; readonly timeoutMs?: number };
 }
 
 type ScriptClient = {
@@ -48,6 +58,19 @@ const PREFIX = /^[A-Za-z0-9_:.-]{1,64}$/;
  */
 export function createRedisStore(options: RedisStoreOptions): RefreshStore {
   const { client, prefix = 'tessera:rt', timeoutMs = 2000 } = options;
+  const durability = {
+    replicas: options.durability?.replicas ?? 0,
+    timeoutMs: options.durability?.timeoutMs ?? 500,
+  };
+  if (
+    !(Number.isInteger(durability.replicas) && durability.replicas >= 0 && durability.replicas <= 16) ||
+    !(Number.isInteger(durability.timeoutMs) && durability.timeoutMs >= 1 && durability.timeoutMs <= 60_000)
+  ) {
+    throw new ConfigError('createRedisStore: durability must be { replicas: 0-16, timeoutMs: 1-60000 }', {
+      reason: 'invalid_options',
+      claim: 'durability',
+    });
+  }
   if (typeof client?.defineCommand !== 'function') {
     throw new ConfigError('createRedisStore: client must be an ioredis Redis or Cluster', {
       reason: 'invalid_options',
@@ -72,7 +95,8 @@ export function createRedisStore(options: RedisStoreOptions): RefreshStore {
   client.defineCommand('tesseraRtRevoke', { numberOfKeys: 1, lua: REVOKE });
   client.defineCommand('tesseraRtRevokeAll', { numberOfKeys: 1, lua: REVOKE_ALL });
   client.defineCommand('tesseraRtList', { numberOfKeys: 1, lua: LIST });
-  const redis = client as unknown as ScriptClient;
+  const reads = client as unknown as ScriptClient;
+  const redis = durability.replicas === 0 ? reads : durableWrites(client, durability);
 
   // Every key of one owner carries the owner's tag in braces: one hash slot per user. A session id
   // is that tag and a random suffix, so the key is `<prefix>:s:{<tag>}<suffix>`, and the owner's
@@ -86,7 +110,8 @@ export function createRedisStore(options: RedisStoreOptions): RefreshStore {
     return { tag, index: `${prefix}:u:{${tag}}${rest}` };
   };
 
-  const deadlines = createDeadlines(timeoutMs);
+  // A durable write waits for its replicas on top of its own round trip.
+  const deadlines = createDeadlines(timeoutMs + (durability.replicas > 0 ? durability.timeoutMs : 0));
   const timed = deadlines.within;
   // Rotations in flight together share one script call on a standalone client (see batching.ts).
   // On a Cluster the sessions of a batch would sit in different hash slots: each goes alone.
@@ -140,13 +165,54 @@ export function createRedisStore(options: RedisStoreOptions): RefreshStore {
 
     async list(sub, now) {
       const { tag, index } = owner(sub);
-      const reply = await timed(redis.tesseraRtList(index, sessionPrefix(tag), now));
+      const reply = await timed(reads.tesseraRtList(index, sessionPrefix(tag), now));
       const records: SessionRecord[] = [];
       const width = RECORD_FIELDS.length + 1;
       for (let n = 0; n + width <= reply.length; n += width)
         records.push(fieldsToRecord(tag + String(reply[n]), reply, n + 1));
       return records;
     },
+  };
+}
+
+/**
+ * The write scripts, each followed by `WAIT replicas timeoutMs` in one pipeline (the same connection;
+ * on a Cluster, the master of the session's slot). Rejects when fewer replicas confirmed in time.
+ */
+function durableWrites(
+  client: Redis | Cluster,
+  durability: { readonly replicas: number; readonly timeoutMs: number },
+): ScriptClient {
+  const write = async <T>(name: keyof ScriptClient, args: readonly unknown[]): Promise<T> => {
+    const pipeline = client.pipeline() as unknown as Record<string, (...values: unknown[]) => unknown> & {
+      exec(): Promise<[Error | null, unknown][] | null>;
+    };
+    pipeline[name]!(...args);
+    pipeline['wait']!(durability.replicas, durability.timeoutMs);
+    const replies = await pipeline.exec();
+    if (replies === null || replies.length !== 2) throw new Error('unexpected pipeline reply');
+    const [[scriptError, reply], [waitError, acknowledged]] = replies as [
+      [Error | null, T],
+      [Error | null, number],
+    ];
+    if (scriptError !== null) throw scriptError;
+    if (waitError !== null) throw waitError;
+    if (acknowledged < durability.replicas) {
+      throw new UnavailableError(
+        `the write reached ${acknowledged} of ${durability.replicas} replicas in time`,
+        {
+          reason: 'not_durable',
+        },
+      );
+    }
+    return reply;
+  };
+  return {
+    tesseraRtCreate: (...args) => write('tesseraRtCreate', args),
+    tesseraRtRotate: (...args) => write('tesseraRtRotate', args),
+    tesseraRtRevoke: (...args) => write('tesseraRtRevoke', args),
+    tesseraRtRevokeAll: (...args) => write('tesseraRtRevokeAll', args),
+    tesseraRtList: (...args) => write('tesseraRtList', args),
   };
 }
 

@@ -77,8 +77,10 @@ export interface RotatedSession {
  * - `rotated`: the current generation was presented; the session now holds generation + 1;
  * - `retry`: the previous generation within the grace window; the session is unchanged;
  * - `reused`: an older generation, or the previous one after the window; the session is now revoked;
- * - `expired`: idle or absolute lifetime over; `revoked`: revoked earlier; `unknown`: no such session
- *   (or the nonce does not match).
+ * - `expired`: idle or absolute lifetime over; `revoked`: revoked earlier, or a generation ahead of
+ *   the record was presented (the store lost rotations: the session is revoked now, reason
+ *   `store_behind`); `unknown`: no such session (or the nonce does not match, or the stored record
+ *   does not decode).
  */
 export type RotateOutcome =
   | { readonly status: 'rotated' | 'retry' | 'reused' | 'revoked'; readonly session: RotatedSession }

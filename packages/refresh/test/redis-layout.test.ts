@@ -6,11 +6,9 @@
  */
 import { createRedisStore } from '@tessera/refresh/redis';
 import { describe, expect, it } from 'vitest';
+import { HOT_RANGE as HOT, INDEX_VERSION, RECORD_VERSION } from '../src/lib/scripts.js';
 import { newSessionId } from '../src/lib/token-format.js';
 import { NOW, service, standaloneClient, testClock } from './support/backends.js';
-
-/** Bytes 22-42: generation, last used, rotated, idle expiry (see the layout table in scripts.ts). */
-const HOT = { from: 22, to: 43 };
 
 describe('Redis session layout', () => {
   const client = standaloneClient();
@@ -76,8 +74,11 @@ describe('Redis session layout', () => {
     expect(owners).toEqual([
       expect.stringMatching(new RegExp(`^${prefix}:u:\\{${tag}\\}[A-Za-z0-9_-]{11}$`)),
     ]);
-    // One string: the random parts run together, oldest first.
-    expect(await client.get(owners[0]!)).toBe(suffixes.join(''));
+    // One string: the version character, then the random parts run together, oldest first.
+    expect(await client.get(owners[0]!)).toBe(INDEX_VERSION + suffixes.join(''));
+    // Every record starts with its layout's version byte.
+    const record = (await client.getBuffer(`${prefix}:s:{${tag}}${suffixes[0]}`))!;
+    expect(record[0]).toBe(RECORD_VERSION);
   });
 
   it('a new session leaves only live sessions in the index: revoked, idle-expired and evicted ones leave it with their keys', async () => {
@@ -95,13 +96,13 @@ describe('Redis session layout', () => {
     await refresh.revoke(revoked.session.sessionId);
     time.now += 30_000;
     const kept = await refresh.issue({ sub: 'dave' });
-    expect(await index()).toBe(suffix(idle) + suffix(kept));
+    expect(await index()).toBe(INDEX_VERSION + suffix(idle) + suffix(kept));
     time.now += 40_000; // idle past 60 s: its key still exists, since only the absolute lifetime sets TTLs
     const newest = await refresh.issue({ sub: 'dave' });
-    expect(await index()).toBe(suffix(kept) + suffix(newest));
+    expect(await index()).toBe(INDEX_VERSION + suffix(kept) + suffix(newest));
     time.now += 1;
     const last = await refresh.issue({ sub: 'dave' }); // the cap of 2 evicts kept
-    expect(await index()).toBe(suffix(newest) + suffix(last));
+    expect(await index()).toBe(INDEX_VERSION + suffix(newest) + suffix(last));
     expect((await client.keys(`${prefix}:s:*`)).sort()).toEqual(
       [newest, last]
         .map((issued) => `${prefix}:s:{${issued.session.sessionId.slice(0, 11)}}${suffix(issued)}`)

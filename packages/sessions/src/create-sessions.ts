@@ -147,6 +147,11 @@ export function createSessions(options: SessionsOptions): Sessions {
       ) {
         await reuseDetected(error.sessionId, refreshToken);
       }
+      if (isStoreBehind(error)) {
+        // The store lost rotations (Redis data loss): the session ended; its access tokens end too.
+        await denylist.revokeSession(error.sessionId!);
+        emit({ type: 'session.revoked', at: clock(), sessionId: error.sessionId!, reason: 'store_behind' });
+      }
       throw error;
     }
     const { sessionId, sub } = rotated;
@@ -301,6 +306,15 @@ export function createSessions(options: SessionsOptions): Sessions {
     list,
     revokeSession,
   } satisfies Sessions);
+}
+
+function isStoreBehind(error: unknown): error is TesseraError {
+  return (
+    error instanceof TesseraError &&
+    error.code === 'ERR_SESSION_REVOKED' &&
+    error.reason === 'store_behind' &&
+    error.sessionId !== undefined
+  );
 }
 
 function summary(session: SessionInfo): SessionSummary {

@@ -54,7 +54,9 @@ export type SessionEndReason =
   | 'credentials_changed'
   | 'user_revoked'
   | 'evicted'
-  | 'policy';
+  | 'policy'
+  /** The refresh store lost rotations (Redis data loss): a token ahead of it was presented. */
+  | 'store_behind';
 
 /** Why all of a user's access tokens were revoked. */
 export type UserRevokeReason = 'logout_everywhere' | 'credentials_changed' | 'privileges_changed';

@@ -44,6 +44,12 @@ export function decideRotation(
   if (request.generation === record.generation - 1 && now < record.rotatedAt + request.graceMs) {
     return { outcome: { status: 'retry', session: summary(record, request) } };
   }
+  // A generation ahead of the record was issued by a rotation the store no longer holds (lost data):
+  // the store cannot vouch for the chain, so the session ends. Not theft: no reuse is reported.
+  if (request.generation > record.generation) {
+    const next: SessionRecord = { ...record, revokedAt: now, revokedReason: 'store_behind' };
+    return { outcome: { status: 'revoked', session: summary(next, request) }, next };
+  }
   // Any other generation is a token we issued and then superseded: it was used before. Theft.
   const next: SessionRecord = { ...record, revokedAt: now, revokedReason: 'reuse' };
   return { outcome: { status: 'reused', session: summary(next, request) }, next };

@@ -10,13 +10,14 @@
  *
  * | bytes | field | meaning |
  * |---|---|---|
- * | 0-21 | n | nonce digest (22 characters) |
- * | 22-27 | g | generation (unsigned) |
- * | 28-32, 33-37, 38-42 | u, r, i | last used, rotated, idle expiry: ms after c (signed) |
- * | 43-48 | c | created, ms since the epoch (unsigned) |
- * | 49-53 | a | absolute expiry, ms after c (signed) |
- * | 54-58 | v | revoked at, ms after c (at least 0), plus 1; 0 when live |
- * | 59-65 | e | epoch plus 1; 0 when none |
+ * | 0 | version | the layout's version: {@link RECORD_VERSION} |
+ * | 1-22 | n | nonce digest (22 characters) |
+ * | 23-28 | g | generation (unsigned) |
+ * | 29-33, 34-38, 39-43 | u, r, i | last used, rotated, idle expiry: ms after c (signed) |
+ * | 44-49 | c | created, ms since the epoch (unsigned) |
+ * | 50-54 | a | absolute expiry, ms after c (signed) |
+ * | 55-59 | v | revoked at, ms after c (at least 0), plus 1; 0 when live |
+ * | 60-66 | e | epoch plus 1; 0 when none |
  * | then | k, s, w, y, p, l | secret id, subject, revocation reason, user agent, ip, label: each a length (1 byte for k, else 2) and its bytes; '' when missing |
  *
  * Why: packing a MessagePack map cost more than the rest of a rotation together, and a rotation
@@ -46,13 +47,23 @@ export const RECORD_FIELDS = [
   'lb',
 ] as const;
 
+/**
+ * The version byte every record starts with. A record of another version, or one that does not
+ * decode, reads as no session at all (`unknown`: fails closed) and is never rewritten or deleted
+ * here, so a newer release's records survive an older one running beside it.
+ */
+export const RECORD_VERSION = 1;
+/** The owner index starts with this character (then the session id suffixes); an index of 22k characters predates it. */
+export const INDEX_VERSION = '1';
 /** The whole record, and its hot part (g u r i) that a rotation rewrites at {@link HOT_OFFSET}. */
-const LAYOUT_HEAD = 'c22I6i5i5i5I6i5i5I7I1c0I2c0';
+const LAYOUT_HEAD = 'I1c22I6i5i5i5I6i5i5I7I1c0I2c0';
 /** w y p l: only a revocation, a reuse or a rotation with metadata needs them. */
 const LAYOUT_TAIL = 'I2c0I2c0I2c0I2c0';
 const LAYOUT = `>${LAYOUT_HEAD}${LAYOUT_TAIL}`;
 const HOT = '>I6i5i5i5';
-const HOT_OFFSET = 22;
+const HOT_OFFSET = 23;
+/** Bytes of the record a rotation rewrites in place: generation, last used, rotated, idle expiry. */
+export const HOT_RANGE = { from: HOT_OFFSET, to: HOT_OFFSET + 21 } as const;
 
 /**
  * Shared helpers: decode a record to a table of absolute times (missing fields nil), encode it back,
@@ -61,10 +72,14 @@ const HOT_OFFSET = 22;
 const HELPERS = `
 local LAYOUT = '${LAYOUT}'
 local META = {ua = 'y', ip = 'p', lb = 'l'}
+-- A record as a table; nil when there is none; false when it does not decode (another version,
+-- damaged, a key of another type): treated as no session, and never rewritten or deleted.
 local function load(key)
-  local raw = redis.call('GET', key)
+  local found, raw = pcall(redis.call, 'GET', key)
+  if not found then return false end
   if not raw then return nil end
-  local n, g, u, r, i, c, a, v, e, k, s, w, y, p, l = struct.unpack(LAYOUT, raw)
+  local ok, version, n, g, u, r, i, c, a, v, e, k, s, w, y, p, l, after = pcall(struct.unpack, LAYOUT, raw)
+  if not ok or version ~= ${RECORD_VERSION} or after ~= #raw + 1 then return false end
   local t = {n = n, g = g, c = c, u = u + c, r = r + c, i = i + c, a = a + c, k = k, s = s}
   if v > 0 then t.v = v - 1 + c; t.w = w end
   if e > 0 then t.e = e - 1 end
@@ -80,7 +95,7 @@ local function encode(t)
   if t.v then v = math.max(t.v - c, 0) + 1 end
   if t.e then e = t.e + 1 end
   local w, y, p, l = t.w or '', t.y or '', t.p or '', t.l or ''
-  return struct.pack(LAYOUT, t.n, t.g, t.u - c, t.r - c, t.i - c, c, t.a - c, v, e,
+  return struct.pack(LAYOUT, ${RECORD_VERSION}, t.n, t.g, t.u - c, t.r - c, t.i - c, c, t.a - c, v, e,
     #t.k, t.k, #t.s, t.s, #w, w, #y, y, #p, p, #l, l)
 end
 local function save(key, t)
@@ -97,28 +112,41 @@ local function render(t, out)
   return out
 end
 local function live(t, now)
-  return t ~= nil and t.v == nil and now < t.a and now < t.i
+  return t and t.v == nil and now < t.a and now < t.i
 end
--- An owner index is one string: the ${SUFFIX_LENGTH}-character random parts of the owner's session ids, run together.
+-- An owner index is one string: the version character '${INDEX_VERSION}', then the ${SUFFIX_LENGTH}-character random
+-- parts of the owner's session ids, run together (an index of a multiple of ${SUFFIX_LENGTH} characters predates the
+-- version character). Nil for an index that does not read: callers refuse to act on it.
 local function members(index)
-  local raw = redis.call('GET', index) or ''
+  local found, raw = pcall(redis.call, 'GET', index)
+  if not found then return nil end
+  raw = raw or '${INDEX_VERSION}'
+  local from = 2
+  if #raw % ${SUFFIX_LENGTH} == 0 then from = 1
+  elseif #raw % ${SUFFIX_LENGTH} ~= 1 or string.sub(raw, 1, 1) ~= '${INDEX_VERSION}' then return nil end
   local ids = {}
-  for at = 1, #raw, ${SUFFIX_LENGTH} do ids[#ids + 1] = string.sub(raw, at, at + ${SUFFIX_LENGTH - 1}) end
+  for at = from, #raw, ${SUFFIX_LENGTH} do ids[#ids + 1] = string.sub(raw, at, at + ${SUFFIX_LENGTH - 1}) end
   return ids
 end
 local function byAge(x, y) return x.t.c < y.t.c or (x.t.c == y.t.c and x.id < y.id) end
 -- The live sessions an index lists, as {id, t}, oldest first (creation time, then id, as the memory
 -- store orders them), with \`extra\` (a new session, not yet listed) among them; dead(id) is called
--- for each listed session that is not live.
+-- for each listed session that is over. A record that does not decode is neither: its id is
+-- returned second. Nil when the index does not read.
 local function liveSessions(index, sessionPrefix, now, dead, extra)
-  local found = {extra}
-  for _, id in ipairs(members(index)) do
+  local ids = members(index)
+  if ids == nil then return nil end
+  local found, unreadable = {extra}, {}
+  for _, id in ipairs(ids) do
     local t = load(sessionPrefix .. id)
-    if live(t, now) then found[#found + 1] = {id = id, t = t} elseif dead then dead(id) end
+    if live(t, now) then found[#found + 1] = {id = id, t = t}
+    elseif t == false then unreadable[#unreadable + 1] = id
+    elseif dead then dead(id) end
   end
   table.sort(found, byAge)
-  return found
+  return found, unreadable
 end
+local UNREADABLE_INDEX = 'ERR tessera refresh: the owner index does not read (another version, or damaged)'
 `;
 
 export const CREATE = `
@@ -127,8 +155,10 @@ export const CREATE = `
 -- ARGV[1]  session id suffix     ARGV[2]  key prefix of this owner's sessions (session key = prefix .. suffix)
 -- ARGV[3]  now (ms)              ARGV[4]  max live sessions
 -- ARGV[5..] field, value pairs of the new record: s g n k c u r a i [e] [ua ip lb]
--- Returns: flat array of the evicted session id suffixes
+-- Returns: flat array of the evicted session id suffixes; an error when the index does not read
+-- (written by another version, or damaged: it is left as it is)
 ${HELPERS}
+if members(KEYS[2]) == nil then return redis.error_reply(UNREADABLE_INDEX) end
 local now = tonumber(ARGV[3])
 local t = {}
 for n = 5, #ARGV, 2 do
@@ -141,8 +171,9 @@ end
 local ttl = t.a - now
 redis.call('SET', KEYS[1], encode(t), 'PX', ttl)
 local function drop(id) redis.call('DEL', ARGV[2] .. id) end
-local alive = liveSessions(KEYS[2], ARGV[2], now, drop, {id = ARGV[1], t = t})
-local evicted, kept = {}, {}
+local alive, unreadable = liveSessions(KEYS[2], ARGV[2], now, drop, {id = ARGV[1], t = t})
+-- Records this version cannot read stay listed (first) and count for nothing here.
+local evicted, kept = {}, unreadable
 for n, session in ipairs(alive) do
   if n <= #alive - tonumber(ARGV[4]) then
     drop(session.id)
@@ -152,7 +183,7 @@ for n, session in ipairs(alive) do
   end
 end
 -- Rewritten whole (an exact allocation; APPEND would reserve room to grow), living as long as its longest session.
-redis.call('SET', KEYS[2], table.concat(kept), 'PX', math.max(redis.call('PTTL', KEYS[2]), ttl))
+redis.call('SET', KEYS[2], '${INDEX_VERSION}' .. table.concat(kept), 'PX', math.max(redis.call('PTTL', KEYS[2]), ttl))
 return evicted
 `;
 
@@ -187,15 +218,24 @@ local function reply(status, detail, s, g, c, u, a, i, e, withMeta, y, p, l)
   o = o + 9
   if withMeta then out[o + 1] = y; out[o + 2] = p; out[o + 3] = l; o = o + 3 end
 end
+-- The tail of a record (revocation reason, device metadata); nil when it does not decode exactly
+-- (too short, or bytes left over).
+local function tailOf(raw, at)
+  local ok, w, y, p, l, after = pcall(struct.unpack, '>${LAYOUT_TAIL}', raw, at)
+  if ok and after == #raw + 1 then return w, y, p, l end
+end
 local function rotate(key, from, presented, nonce, now, grace, idleTtl, m)
-  local raw = redis.call('GET', key)
-  if not raw then o = o + 1; out[o] = 0; return end
-  local n, g, u, r, i, c, a, v, e, k, s, tail = struct.unpack('>${LAYOUT_HEAD}', raw)
-  if n ~= nonce then o = o + 1; out[o] = 0; return end
+  -- No session: no key, a key of another type, a record of another version or one that does not
+  -- decode. All read as unknown (fail closed), and the key is left as it is.
+  local found, raw = pcall(redis.call, 'GET', key)
+  if not found or not raw then o = o + 1; out[o] = 0; return end
+  local ok, version, n, g, u, r, i, c, a, v, e, k, s, tail = pcall(struct.unpack, '>${LAYOUT_HEAD}', raw)
+  if not ok or version ~= ${RECORD_VERSION} or type(s) ~= 'string' or n ~= nonce then o = o + 1; out[o] = 0; return end
   local withMeta = m >= 0
-  local w, y, p, l
-  -- The tail (revocation reason, device metadata) is decoded only when this call needs it.
-  if withMeta or v > 0 then w, y, p, l = struct.unpack('>${LAYOUT_TAIL}', raw, tail) end
+  -- The whole record must decode, tail (revocation reason, device metadata) included: a damaged one
+  -- is never read as a live session.
+  local w, y, p, l = tailOf(raw, tail)
+  if not l then o = o + 1; out[o] = 0; return end
   if v > 0 then return reply(4, w, s, g, c, u, a, i, e, withMeta, y, p, l) end
   now = tonumber(now) - c
   if now >= a then return reply(5, 'absolute', s, g, c, u, a, i, e, withMeta, y, p, l) end
@@ -213,7 +253,7 @@ local function rotate(key, from, presented, nonce, now, grace, idleTtl, m)
         if f == 'ua' then y2 = ARGV[j + 1] elseif f == 'ip' then p2 = ARGV[j + 1] elseif f == 'lb' then l2 = ARGV[j + 1] end
       end
       if y2 ~= y or p2 ~= p or l2 ~= l then
-        redis.call('SET', key, struct.pack('${LAYOUT}', n, g + 1, now, now, idle, c, a, v, e,
+        redis.call('SET', key, struct.pack('${LAYOUT}', ${RECORD_VERSION}, n, g + 1, now, now, idle, c, a, v, e,
           #k, k, #s, s, #w, w, #y2, y2, #p2, p2, #l2, l2), 'KEEPTTL')
         return
       end
@@ -224,12 +264,16 @@ local function rotate(key, from, presented, nonce, now, grace, idleTtl, m)
   if tonumber(presented) == g - 1 and now < r + tonumber(grace) then
     return reply(2, '', s, g, c, u, a, i, e, withMeta, y, p, l)
   end
-  -- Any other generation was issued and then superseded: reuse. The whole session is revoked.
-  if not w then w, y, p, l = struct.unpack('>${LAYOUT_TAIL}', raw, tail) end
+  -- A generation ahead of the store was issued by a rotation the store no longer holds (restored
+  -- from an older snapshot, a lagging replica promoted): the store cannot vouch for this chain.
+  -- The session ends (revoked, reason store_behind); it is not theft.
+  -- Any older generation was issued and then superseded: reuse. The whole session is revoked.
+  local reason, status = 'reuse', 3
+  if tonumber(presented) > g then reason, status = 'store_behind', 4 end
   -- Clamped at c, as in HELPERS: a clock stepped back must never record the revocation as 0 (live).
-  redis.call('SET', key, struct.pack('${LAYOUT}', n, g, u, r, i, c, a, math.max(now, 0) + 1, e,
-    #k, k, #s, s, 5, 'reuse', #y, y, #p, p, #l, l), 'KEEPTTL')
-  return reply(3, 'reuse', s, g, c, u, a, i, e, withMeta, y, p, l)
+  redis.call('SET', key, struct.pack('${LAYOUT}', ${RECORD_VERSION}, n, g, u, r, i, c, a, math.max(now, 0) + 1, e,
+    #k, k, #s, s, #reason, reason, #y, y, #p, p, #l, l), 'KEEPTTL')
+  return reply(status, reason, s, g, c, u, a, i, e, withMeta, y, p, l)
 end
 local from = 1
 for x = 1, #KEYS do
@@ -269,13 +313,24 @@ export const REVOKE_ALL = `
 -- KEYS[1]  owner index (string: the session id suffixes, see HELPERS)
 -- ARGV[1]  key prefix of this owner's sessions   ARGV[2]  now (ms)   ARGV[3]  reason
 -- ARGV[4..] session id suffixes to keep
--- Returns: flat array of the revoked session id suffixes, oldest first
+-- Returns: flat array of the revoked session id suffixes, oldest first; an error when the index
+-- does not read (nothing is revoked then: the caller must know "log out everywhere" did not happen)
+-- A listed record that does not decode is deleted (its token then names no session: the strongest
+-- revocation there is), unless kept, and reported with the revoked ones.
 ${HELPERS}
 local now = tonumber(ARGV[2])
 local keep = {}
 for n = 4, #ARGV do keep[ARGV[n]] = true end
+local alive, unreadable = liveSessions(KEYS[1], ARGV[1], now)
+if alive == nil then return redis.error_reply(UNREADABLE_INDEX) end
 local revoked = {}
-for _, session in ipairs(liveSessions(KEYS[1], ARGV[1], now)) do
+for _, id in ipairs(unreadable) do
+  if not keep[id] then
+    redis.call('DEL', ARGV[1] .. id)
+    revoked[#revoked + 1] = id
+  end
+end
+for _, session in ipairs(alive) do
   if not keep[session.id] then
     session.t.v = now
     session.t.w = ARGV[3]
@@ -290,10 +345,13 @@ export const LIST = `
 -- list: the live sessions of one owner, oldest first (creation time, then session id).
 -- KEYS[1]  owner index (string: the session id suffixes, see HELPERS)
 -- ARGV[1]  key prefix of this owner's sessions   ARGV[2]  now (ms)
--- Returns: flat array, 16 values per session: session id suffix, then the RECORD_FIELDS values (numbers as integers, '' when missing)
+-- Returns: flat array, 16 values per session: session id suffix, then the RECORD_FIELDS values (numbers as integers, '' when missing);
+--          an error when the index does not read
 ${HELPERS}
+local alive = liveSessions(KEYS[1], ARGV[1], tonumber(ARGV[2]))
+if alive == nil then return redis.error_reply(UNREADABLE_INDEX) end
 local out = {}
-for _, session in ipairs(liveSessions(KEYS[1], ARGV[1], tonumber(ARGV[2]))) do
+for _, session in ipairs(alive) do
   out[#out + 1] = session.id
   render(session.t, out)
 end
