@@ -66,7 +66,16 @@ export class RedisServer {
   static async start(extra: readonly string[] = []): Promise<RedisServer> {
     const port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), 'tessera-redis-'));
-    const server = new RedisServer(port, dir, ['--save', '', '--appendonly', 'no', ...extra]);
+    // No wait before a replica's first full sync (Redis waits 5 s by default, for more replicas to join).
+    const server = new RedisServer(port, dir, [
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--repl-diskless-sync-delay',
+      '0',
+      ...extra,
+    ]);
     await server.resume();
     return server;
   }
@@ -109,6 +118,21 @@ export class RedisServer {
     await exited;
     this.#process = undefined;
     await waitFor(async () => !(await ping(this.port)), `port ${this.port} to close`);
+  }
+
+  /** Sends a signal to the process: SIGSTOP freezes it (a replica that stops receiving), SIGCONT thaws it. */
+  signal(signal: 'SIGSTOP' | 'SIGCONT'): void {
+    this.#process?.kill(signal);
+  }
+
+  /** Starts a replica of this server (same persistence settings unless `extra` says otherwise). */
+  async replica(extra: readonly string[] = []): Promise<RedisServer> {
+    const replica = await RedisServer.start(['--replicaof', '127.0.0.1', String(this.port), ...extra]);
+    await waitFor(
+      async () => (await replica.cli('INFO', 'replication')).includes('master_link_status:up'),
+      `the replica on port ${replica.port} to sync`,
+    );
+    return replica;
   }
 
   async cli(...args: string[]): Promise<string> {

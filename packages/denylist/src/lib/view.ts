@@ -39,7 +39,7 @@ export class RevocationView {
   /** Arrival order, for trimming; entries before `#head` are gone. */
   #queue: Exclude<Revocation, { kind: 'unknown' }>[] = [];
   #head = 0;
-  #originSeconds: number;
+  #originMs: number;
   /** Tokens issued before this (seconds) are rejected: an unreadable revocation may name them. */
   #unknownFloorSeconds = 0;
   readonly #marginMs: number;
@@ -48,7 +48,7 @@ export class RevocationView {
     this.#windowMs = window.windowMs;
     this.#horizonMs = window.horizonSeconds * 1000;
     this.#marginMs = window.windowMs - this.#horizonMs;
-    this.#originSeconds = Math.floor(originMs / 1000);
+    this.#originMs = originMs;
   }
 
   /** Entries held (users plus sessions). */
@@ -62,7 +62,7 @@ export class RevocationView {
     this.#sessions.clear();
     this.#queue = [];
     this.#head = 0;
-    this.#originSeconds = Math.floor(originMs / 1000);
+    this.#originMs = originMs;
     this.#unknownFloorSeconds = 0;
   }
 
@@ -127,7 +127,9 @@ export class RevocationView {
         reason: 'unknown_entry',
       });
     }
-    if (claims.iat < this.#originSeconds) {
+    // Security: exact, not in whole seconds. A token signed in the second the origin began, before
+    // it, has `iat * 1000 < originMs`: it is rejected (one signed just after it, in that second, too).
+    if (claims.iat * 1000 < this.#originMs) {
       throw new TokenRevokedError('the token predates the revocation data (lost or reset)', {
         reason: 'origin',
       });

@@ -58,6 +58,18 @@ export function ready(client: Redis | Cluster): Promise<void> {
   });
 }
 
+/**
+ * Waits until the second after the denylist's origin began. Tokens carry whole seconds, and one
+ * signed in the second an origin began is refused (it may predate it): tests that issue a token
+ * right after creating a new dataset, on the real clock, wait that second out.
+ */
+export async function pastTheOrigin(client: Redis | Cluster, prefix: string): Promise<void> {
+  const origin = await client.get(`{${prefix}}:origin`);
+  const originMs = Number(origin?.slice(0, origin.indexOf(':')));
+  const wait = Math.ceil((originMs + 1) / 1000) * 1000 - Date.now();
+  if (Number.isFinite(wait) && wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+}
+
 /** One denylist process under test: its denylist, and an access-token service that consults it. */
 export interface Process {
   readonly denylist: Denylist;
@@ -93,9 +105,10 @@ export async function openProcess(
     return { denylist, access: accessTokens(denylist, clock), close: () => denylist.close() };
   }
   const client = await connect(kind);
+  const prefix = options.prefix ?? newPrefix();
   const denylist = createDenylist({
     client,
-    prefix: options.prefix ?? newPrefix(),
+    prefix,
     accessTtl: ACCESS_TTL,
     clockTolerance: TOLERANCE,
     clock,
@@ -103,6 +116,7 @@ export async function openProcess(
     ...options.extra,
   });
   await denylist.start();
+  if (options.clock === undefined) await pastTheOrigin(client, prefix);
   return {
     denylist,
     access: accessTokens(denylist, clock),
@@ -137,4 +151,41 @@ export async function eventually(
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   return false;
+}
+
+/** maxStaleness of the fault tests' processes, seconds: short, so fail-closed shows quickly. */
+export const FAULT_STALENESS = 0.3;
+
+/**
+ * A denylist "process" on a redis-server of the test's own (real clock, short staleness bound), with
+ * helpers to issue and verify tokens: what the fault and data-loss tests drive.
+ */
+export async function processOn(port: number, prefix: string, extra: Partial<DenylistOptions> = {}) {
+  const client = new Redis({ port, host: '127.0.0.1', ...failFast, retryStrategy: () => 50 });
+  client.on('error', () => {});
+  await ready(client);
+  const denylist = createDenylist({
+    client,
+    prefix,
+    maxStaleness: FAULT_STALENESS,
+    timeoutMs: 500,
+    onWarning: () => {},
+    ...extra,
+  });
+  await denylist.start();
+  await pastTheOrigin(client, prefix);
+  const access = accessTokens(denylist, Date.now);
+  const issue = async (sub: string, sid?: string) =>
+    access.issue({ sub, ...(sid === undefined ? {} : { sid }), epoch: await denylist.epoch(sub) }).token;
+  return {
+    client,
+    denylist,
+    access,
+    issue,
+    verify: (token: string) => outcome(access.verify(token)),
+    close: async () => {
+      await denylist.close();
+      client.disconnect();
+    },
+  };
 }
