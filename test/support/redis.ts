@@ -135,6 +135,11 @@ export class RedisServer {
     return replica;
   }
 
+  /** True while the server answers. */
+  ping(): Promise<boolean> {
+    return ping(this.port);
+  }
+
   async cli(...args: string[]): Promise<string> {
     const { stdout } = await run('redis-cli', ['-p', String(this.port), ...args]);
     return stdout.trim();
@@ -146,7 +151,7 @@ export class RedisServer {
   }
 }
 
-/** A Redis Cluster of `masters` redis-server processes (no replicas) on loopback. */
+/** A Redis Cluster of `masters` redis-server processes, each with `replicas` replicas, on loopback. */
 export class RedisCluster {
   readonly nodes: readonly RedisServer[];
 
@@ -154,9 +159,9 @@ export class RedisCluster {
     this.nodes = nodes;
   }
 
-  static async start(masters = 3): Promise<RedisCluster> {
+  static async start(masters = 3, replicas = 0): Promise<RedisCluster> {
     const nodes = await Promise.all(
-      Array.from({ length: masters }, () =>
+      Array.from({ length: masters * (1 + replicas) }, () =>
         RedisServer.start([
           '--cluster-enabled',
           'yes',
@@ -172,14 +177,26 @@ export class RedisCluster {
       'create',
       ...nodes.map((n) => `127.0.0.1:${n.port}`),
       '--cluster-replicas',
-      '0',
+      String(replicas),
       '--cluster-yes',
     ]);
     await waitFor(async () => {
       const states = await Promise.all(nodes.map((n) => n.cli('cluster', 'info')));
       return states.every((info) => info.includes('cluster_state:ok'));
     }, 'the cluster to be ready');
+    if (replicas > 0) {
+      await waitFor(async () => {
+        const roles = await Promise.all(nodes.map((n) => n.cli('INFO', 'replication')));
+        return roles.every((info) => info.includes('role:master') || info.includes('master_link_status:up'));
+      }, 'the replicas to sync');
+    }
     return new RedisCluster(nodes);
+  }
+
+  /** The nodes that are masters now (after a failover, a promoted replica is one). */
+  async masters(): Promise<RedisServer[]> {
+    const roles = await Promise.all(this.nodes.map(async (n) => ((await n.ping()) ? n.cli('ROLE') : '')));
+    return this.nodes.filter((_, i) => roles[i]!.startsWith('master'));
   }
 
   get startupNodes(): { host: string; port: number }[] {

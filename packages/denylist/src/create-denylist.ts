@@ -257,8 +257,13 @@ export function createDenylist(options: DenylistOptions): Denylist {
     // Tokens carry whole seconds, and one signed in the second the origin began is refused (it could
     // predate it). Epochs are read to stamp new tokens: right after an origin began (first use, or a
     // loss), wait until this clock's second is past the origin (at most 1 s) so the token is not refused.
-    const waitMs = Math.ceil((originTime(origin, 0) + 1) / 1000) * 1000 - clock();
-    if (waitMs > 0 && waitMs <= 1000) await new Promise((resolve) => setTimeout(resolve, waitMs));
+    const pastOriginSecond = Math.ceil((originTime(origin, 0) + 1) / 1000) * 1000;
+    // A loop, not one timer: timers may fire a millisecond early. Bounded: an injected clock may stand still.
+    for (let tries = 0; tries < 3; tries++) {
+      const waitMs = pastOriginSecond - clock();
+      if (!(waitMs > 0 && waitMs <= 1000)) break;
+      await new Promise((resolve) => setTimeout(resolve, waitMs + 1));
+    }
     // An epoch below one this process has seen means lost data: never hand out the lower one.
     const seen = view?.epochOf(sub) ?? 0;
     if (Number(epoch) < seen) reportLoss();

@@ -3,7 +3,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { createBatcher } from './lib/batching.js';
 import { createDeadlines } from './lib/deadline.js';
 import type { Mutable } from './lib/mutable.js';
-import { CREATE, LIST, RECORD_FIELDS, REVOKE, REVOKE_ALL, ROTATE } from './lib/scripts.js';
+import { CREATE, LIST, RECORD_FIELDS, REVOKE, REVOKE_ALL, ROTATE, UNROTATE } from './lib/scripts.js';
 import { NONCE_DIGEST_LENGTH, ownerName, suffixOfSession, tagOfSession } from './lib/token-format.js';
 import type {
   RefreshStore,
@@ -41,6 +41,7 @@ export interface RedisStoreOptions {
 type ScriptClient = {
   tesseraRtCreate(k1: string, k2: string, ...args: (string | number)[]): Promise<string[]>;
   tesseraRtRotate(numberOfKeys: number, ...keysAndArgs: string[]): Promise<Field[]>;
+  tesseraRtUnrotate(numberOfKeys: number, ...keysAndArgs: string[]): Promise<number>;
   tesseraRtRevoke(k1: string, ...args: (string | number)[]): Promise<number>;
   tesseraRtRevokeAll(k1: string, ...args: (string | number)[]): Promise<string[]>;
   tesseraRtList(k1: string, ...args: (string | number)[]): Promise<Field[]>;
@@ -92,6 +93,7 @@ export function createRedisStore(options: RedisStoreOptions): RefreshStore {
   client.defineCommand('tesseraRtCreate', { numberOfKeys: 2, lua: CREATE });
   // The number of keys comes first in each call: one per rotation of the batch.
   client.defineCommand('tesseraRtRotate', { lua: ROTATE });
+  client.defineCommand('tesseraRtUnrotate', { lua: UNROTATE });
   client.defineCommand('tesseraRtRevoke', { numberOfKeys: 1, lua: REVOKE });
   client.defineCommand('tesseraRtRevokeAll', { numberOfKeys: 1, lua: REVOKE_ALL });
   client.defineCommand('tesseraRtList', { numberOfKeys: 1, lua: LIST });
@@ -123,12 +125,38 @@ export function createRedisStore(options: RedisStoreOptions): RefreshStore {
         keys.push(sessionKey(request.sessionId));
         pushRotateArguments(args, request);
       }
-      return redis
-        .tesseraRtRotate(keys.length, ...keys, ...args)
-        .then((reply) => rotateOutcomes(reply, requests));
+      return redis.tesseraRtRotate(keys.length, ...keys, ...args).then(
+        (reply) => rotateOutcomes(reply, requests),
+        (error: unknown) => undoUnconfirmed(error, keys, requests),
+      );
     },
     { maxBatch: client.isCluster ? 1 : 16, track: deadlines.track },
   );
+
+  /**
+   * A durable rotation whose replicas did not confirm in time ran on the primary all the same: undo
+   * the rotations of the batch that rotated (best effort), then fail them all as ERR_UNAVAILABLE.
+   */
+  async function undoUnconfirmed(
+    error: unknown,
+    keys: readonly string[],
+    requests: readonly RotateRequest[],
+  ): Promise<never> {
+    if (error instanceof UnconfirmedWrite) {
+      const outcomes = rotateOutcomes(error.reply as Field[], requests);
+      const undo: string[] = [];
+      const undoArgs: string[] = [];
+      outcomes.forEach((outcome, n) => {
+        if (!(outcome instanceof Error) && outcome.status === 'rotated') {
+          undo.push(keys[n]!);
+          undoArgs.push(`${outcome.session.generation} ${requests[n]!.now}`);
+        }
+      });
+      if (undo.length > 0) await reads.tesseraRtUnrotate(undo.length, ...undo, ...undoArgs).catch(() => 0);
+      throw error.failure;
+    }
+    throw error;
+  }
 
   return {
     async create(record, maxSessions) {
@@ -198,12 +226,12 @@ function durableWrites(
     if (scriptError !== null) throw scriptError;
     if (waitError !== null) throw waitError;
     if (acknowledged < durability.replicas) {
-      throw new UnavailableError(
+      const failure = new UnavailableError(
         `the write reached ${acknowledged} of ${durability.replicas} replicas in time`,
-        {
-          reason: 'not_durable',
-        },
+        { reason: 'not_durable' },
       );
+      // A rotation is undone by the caller (it knows the batch); other writes stand, and a retry is safe.
+      throw name === 'tesseraRtRotate' ? new UnconfirmedWrite(reply, failure) : failure;
     }
     return reply;
   };
@@ -213,7 +241,18 @@ function durableWrites(
     tesseraRtRevoke: (...args) => write('tesseraRtRevoke', args),
     tesseraRtRevokeAll: (...args) => write('tesseraRtRevokeAll', args),
     tesseraRtList: (...args) => write('tesseraRtList', args),
+    tesseraRtUnrotate: (...args) => write('tesseraRtUnrotate', args),
   };
+}
+
+/** A write that ran on the primary but that too few replicas confirmed: its reply, and the error to report. */
+class UnconfirmedWrite extends Error {
+  constructor(
+    readonly reply: unknown,
+    readonly failure: UnavailableError,
+  ) {
+    super(failure.message);
+  }
 }
 
 /** Offsets from the creation time are stored in 5 signed bytes, times and counters in 6 or 7 (scripts.ts). */
