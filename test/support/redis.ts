@@ -62,22 +62,26 @@ export class RedisServer {
     this.#args = args;
   }
 
-  /** Starts a server; `extra` are further redis-server arguments. Persistence is off unless asked. */
+  /**
+   * Starts a server; `extra` are further redis-server arguments. Persistence is off unless asked.
+   * A free port can be taken by another process before redis-server binds it: then it exits at
+   * once, and the start is tried again on another port.
+   */
   static async start(extra: readonly string[] = []): Promise<RedisServer> {
-    const port = await freePort();
-    const dir = mkdtempSync(join(tmpdir(), 'tessera-redis-'));
-    // No wait before a replica's first full sync (Redis waits 5 s by default, for more replicas to join).
-    const server = new RedisServer(port, dir, [
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--repl-diskless-sync-delay',
-      '0',
-      ...extra,
-    ]);
-    await server.resume();
-    return server;
+    for (let attempt = 1; ; attempt++) {
+      const port = await freePort();
+      const dir = mkdtempSync(join(tmpdir(), 'tessera-redis-'));
+      // No wait before a replica's first full sync (Redis waits 5 s by default, for more replicas to join).
+      const args = ['--save', '', '--appendonly', 'no', '--repl-diskless-sync-delay', '0', ...extra];
+      const server = new RedisServer(port, dir, args);
+      try {
+        await server.resume();
+        return server;
+      } catch (error) {
+        rmSync(dir, { recursive: true, force: true });
+        if (attempt >= 5) throw error;
+      }
+    }
   }
 
   get url(): string {
@@ -103,10 +107,21 @@ export class RedisServer {
       { stdio: 'ignore' },
     );
     this.#process = child;
+    let exited = false;
     child.once('exit', () => {
+      exited = true;
       if (this.#process === child) this.#process = undefined;
     });
-    await waitFor(() => ping(this.port), `redis-server on port ${this.port}`);
+    await waitFor(async () => {
+      if (exited) throw new Error(`redis-server on port ${this.port} exited (port taken?)`);
+      return ping(this.port);
+    }, `redis-server on port ${this.port}`);
+    // The answer must come from our process, not from another server that took the port first.
+    const info = await this.cli('INFO', 'server');
+    if (!info.startsWith('NOAUTH') && !info.includes(`process_id:${child.pid}`)) {
+      child.kill('SIGKILL');
+      throw new Error(`port ${this.port} is served by another process`);
+    }
   }
 
   /** Stops the process (SIGKILL: a crash, nothing flushed unless persistence is on and synced). */

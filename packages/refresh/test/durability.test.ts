@@ -29,7 +29,7 @@ describe('Redis store durability: { replicas: 1 }', () => {
   it('an unconfirmed rotation is undone: the retry past the grace window rotates, no reuse', async () => {
     const time = testClock(NOW);
     const refresh = service(
-      createRedisStore({ client, prefix: 'dur', durability: { replicas: 1, timeoutMs: 200 } }),
+      createRedisStore({ client, prefix: 'dur', durability: { replicas: 1, timeoutMs: 1000 } }),
       time.clock,
     );
     const issued = await refresh.issue({ sub: 'ada' });
