@@ -90,7 +90,7 @@ async function propagation(
   return { fromResolve: latencies, fromCall };
 }
 
-async function revocationsPerSecond(
+export async function revocationsPerSecond(
   denylist: Denylist,
   concurrency: number,
   durationMs: number,

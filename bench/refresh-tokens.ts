@@ -19,7 +19,7 @@ const run = promisify(execFile);
 const secrets = [{ id: 'b1', secret: randomBytes(32) }];
 
 /** Rotations per second with `concurrency` callers, each rotating its own chain, for `durationMs`. */
-async function rotationsPerSecond(
+export async function rotationsPerSecond(
   store: RefreshStore,
   concurrency: number,
   durationMs: number,

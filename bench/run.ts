@@ -3,13 +3,14 @@
  * docs/benchmarks.md with the machine, the versions and the command. Targets are read from ratios of
  * the same run, never from absolute figures (they drift between runs on shared machines).
  *
- * Options: `--quick` (fewer, shorter rounds), `--only access-tokens|refresh|denylist|http`.
+ * Options: `--quick` (fewer, shorter rounds), `--only access-tokens|refresh|denylist|durability|http`.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { benchAccessTokens } from './access-tokens.js';
 import { benchDenylist } from './denylist.js';
+import { benchDurability } from './durability.js';
 import { benchHttp } from './http.js';
 import { machine, renderSection, type Section } from './lib/report.js';
 import { benchRefreshTokens } from './refresh-tokens.js';
@@ -55,6 +56,14 @@ if (!only || only === 'refresh') {
 if (!only || only === 'denylist') {
   process.stderr.write('denylist...\n');
   sections.push(...(await benchDenylist({ rounds, durationMs, quick })).sections);
+}
+
+if (!only || only === 'durability') {
+  process.stderr.write('durability...\n');
+  sections.push(
+    ...(await benchDurability(quick ? { rounds: 1, durationMs: 300 } : { rounds: 5, durationMs: 1000 }))
+      .sections,
+  );
 }
 
 if (!only || only === 'http') {
