@@ -1,9 +1,24 @@
 /**
- * `@tessera/core/internal`: shared rules for the other `@tessera` packages. Not part of the public
- * API: no semver promise, do not import it from an application.
+ * `@tessera/core/internal`: the private kit of the `@tessera` packages, one copy of each shared
+ * mechanism (option parsing, the clock check, cause scrubbing, the secret rule, durable-write
+ * replies). Not part of the public API: no semver promise, do not import it from an application.
+ *
+ * It lives in core, re-exported here, because its errors must be core's own classes (one
+ * `TesseraError` for `instanceof` across packages) and core depends on nothing of ours.
  * @internal
  * @packageDocumentation
  */
 export { checkedClock } from './lib/clock.js';
+export { type DurableReply, durableReply } from './lib/durable-reply.js';
 export { secretWeakness } from './lib/key-strength.js';
+export {
+  clockOption,
+  clockToleranceOption,
+  functionOption,
+  KEY_PREFIX,
+  KEY_PREFIX_RULE,
+  optionsError,
+  parseOptions,
+  serviceOption,
+} from './lib/option-schemas.js';
 export { scrubbedCause } from './lib/scrub.js';

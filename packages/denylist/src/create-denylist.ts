@@ -1,5 +1,5 @@
 import { TesseraError, UnavailableError } from '@tessera/core';
-import { scrubbedCause } from '@tessera/core/internal';
+import { durableReply, scrubbedCause } from '@tessera/core/internal';
 import type { Cluster, Redis } from 'ioredis';
 import { LogFollower } from './lib/follower.js';
 import { requireRevocableId } from './lib/ids.js';
@@ -125,19 +125,15 @@ export function createDenylist(options: DenylistOptions): Denylist {
   async function revocation<T>(add: (pipeline: ScriptPipeline) => ScriptPipeline): Promise<T> {
     const pipeline = add(client.pipeline() as unknown as ScriptPipeline);
     if (durability.replicas > 0) pipeline.wait(durability.replicas, durability.timeoutMs);
-    const replies = await pipeline.exec();
-    if (replies === null || replies.length === 0) throw new Error('unexpected pipeline reply');
-    const [[scriptError, reply], waited] = replies as [[Error | null, T], [Error | null, number]?];
-    if (scriptError !== null) throw scriptError;
-    if (waited !== undefined) {
-      if (waited[0] !== null) throw waited[0];
-      if (waited[1] < durability.replicas) {
-        throw new UnavailableError(
-          `the revocation reached ${waited[1]} of ${durability.replicas} replicas in time`,
-          { reason: 'not_durable' },
-        );
-      }
+    if (durability.replicas === 0) {
+      const replies = await pipeline.exec();
+      const [scriptError, reply] = replies?.[0] ?? [new Error('unexpected pipeline reply'), undefined];
+      if (scriptError !== null) throw scriptError;
+      return reply as T;
     }
+    // Not confirmed: the revocation is on the primary, and a retry is safe (it revokes again).
+    const { reply, unconfirmed } = durableReply<T>(await pipeline.exec(), durability.replicas);
+    if (unconfirmed !== undefined) throw unconfirmed;
     return reply;
   }
 

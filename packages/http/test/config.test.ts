@@ -2,10 +2,11 @@ import { createHttpAuth } from '@tessera/http';
 import { describe, expect, it } from 'vitest';
 
 const sessions = {
-  login: async () => ({}),
   refresh: async () => ({}),
   verify: async () => ({}),
   logout: async () => true,
+  logoutEverywhere: async () => ({ revoked: [] }),
+  revokeSession: async () => true,
   list: async () => [],
 } as never;
 
@@ -20,6 +21,9 @@ describe('createHttpAuth options', () => {
       { sessions, refreshToken: { in: 'body' }, retryAfter: 0 },
       { sessions, refreshToken: { in: 'body' }, realm: 'a"\n' },
       { sessions, refreshToken: { in: 'body' }, unknown: true },
+      // A sessions object without a method the handlers call: refused now, not a 500 at request time.
+      { sessions: { ...(sessions as object), logoutEverywhere: undefined }, refreshToken: { in: 'body' } },
+      { sessions: { ...(sessions as object), revokeSession: undefined }, refreshToken: { in: 'body' } },
     ];
     for (const options of bad) {
       expect(() => createHttpAuth(options as never), JSON.stringify(options)).toThrowError(

@@ -1,4 +1,5 @@
-import { ConfigError, UnavailableError } from '@tessera/core';
+import { ConfigError, type UnavailableError } from '@tessera/core';
+import { durableReply, KEY_PREFIX, KEY_PREFIX_RULE } from '@tessera/core/internal';
 import type { Cluster, Redis } from 'ioredis';
 import { createBatcher } from './lib/batching.js';
 import { createDeadlines } from './lib/deadline.js';
@@ -47,8 +48,6 @@ type ScriptClient = {
   tesseraRtList(k1: string, ...args: (string | number)[]): Promise<Field[]>;
 };
 
-const PREFIX = /^[A-Za-z0-9_:.-]{1,64}$/;
-
 /**
  * A Redis-backed store: each operation is one Lua script (EVALSHA), all keys of one user share a
  * hash tag (Redis Cluster safe), and a session's keys expire when its absolute lifetime ends. On a
@@ -78,8 +77,8 @@ export function createRedisStore(options: RedisStoreOptions): RefreshStore {
       claim: 'client',
     });
   }
-  if (!PREFIX.test(prefix)) {
-    throw new ConfigError('createRedisStore: prefix must be 1-64 characters of [A-Za-z0-9_:.-]', {
+  if (!KEY_PREFIX.test(prefix)) {
+    throw new ConfigError(`createRedisStore: ${KEY_PREFIX_RULE}`, {
       reason: 'invalid_options',
       claim: 'prefix',
     });
@@ -217,21 +216,10 @@ function durableWrites(
     };
     pipeline[name]!(...args);
     pipeline['wait']!(durability.replicas, durability.timeoutMs);
-    const replies = await pipeline.exec();
-    if (replies === null || replies.length !== 2) throw new Error('unexpected pipeline reply');
-    const [[scriptError, reply], [waitError, acknowledged]] = replies as [
-      [Error | null, T],
-      [Error | null, number],
-    ];
-    if (scriptError !== null) throw scriptError;
-    if (waitError !== null) throw waitError;
-    if (acknowledged < durability.replicas) {
-      const failure = new UnavailableError(
-        `the write reached ${acknowledged} of ${durability.replicas} replicas in time`,
-        { reason: 'not_durable' },
-      );
+    const { reply, unconfirmed } = durableReply<T>(await pipeline.exec(), durability.replicas);
+    if (unconfirmed !== undefined) {
       // A rotation is undone by the caller (it knows the batch); other writes stand, and a retry is safe.
-      throw name === 'tesseraRtRotate' ? new UnconfirmedWrite(reply, failure) : failure;
+      throw name === 'tesseraRtRotate' ? new UnconfirmedWrite(reply, unconfirmed) : unconfirmed;
     }
     return reply;
   };

@@ -3,9 +3,9 @@ import { ConfigError } from '../errors.js';
 import type { AccessTokensOptions, KeysOption, RevocationCheck } from '../types.js';
 import { ALGORITHMS } from './algorithms.js';
 import { checkedClock } from './clock.js';
+import { clockOption, clockToleranceOption, optionsError, serviceOption } from './option-schemas.js';
 
 const MAX_TTL_SECONDS = 3600;
-const MAX_TOLERANCE_SECONDS = 60;
 
 const jwkSchema = z.looseObject({
   kty: z.enum(['OKP', 'EC', 'RSA', 'oct']),
@@ -29,21 +29,14 @@ const optionsSchema = z.strictObject({
   audience: audienceSchema,
   keys: z.strictObject({ sign: jwkSchema.optional(), verify: z.array(jwkSchema).max(64).optional() }),
   ttl: z.number().int().min(1).max(MAX_TTL_SECONDS).default(900),
-  clockTolerance: z.number().min(0).max(MAX_TOLERANCE_SECONDS).default(5),
+  clockTolerance: clockToleranceOption,
   maxTokenBytes: z.number().int().min(1024).max(65_536).default(8192),
   cache: z
     .union([z.boolean(), z.strictObject({ maxEntries: z.number().int().min(1).max(10_000_000).optional() })])
     .default(false),
-  revocation: z
-    .custom<RevocationCheck>(
-      (value) =>
-        typeof value === 'object' && value !== null && typeof (value as RevocationCheck).check === 'function',
-      'revocation must be an object with a check(claims) method',
-    )
-    .optional(),
-  clock: z
-    .custom<() => number>((value) => typeof value === 'function', 'clock must be a function')
-    .optional(),
+  // What verify calls on it.
+  revocation: serviceOption<RevocationCheck>('revocation', ['check']).optional(),
+  clock: clockOption,
 });
 
 /** Options after validation, with defaults applied. */
@@ -63,7 +56,7 @@ export interface ResolvedOptions {
 /** Validates options once. Throws {@link ConfigError} naming every problem (paths and rules, never values). */
 export function resolveOptions(options: AccessTokensOptions): ResolvedOptions {
   const parsed = optionsSchema.safeParse(options);
-  if (!parsed.success) throw configError(parsed.error);
+  if (!parsed.success) throw optionsError(parsed.error, 'options');
   const value = parsed.data;
   const horizon = value.revocation?.horizon;
   // Security: a revocation check that forgets a revocation before the token it revoked expires would
@@ -89,13 +82,4 @@ export function resolveOptions(options: AccessTokensOptions): ResolvedOptions {
     revocation: value.revocation,
     clock: checkedClock(value.clock),
   };
-}
-
-/** Turns a zod error into a ConfigError listing paths and rules only (zod never quotes the value). */
-export function configError(error: z.ZodError): ConfigError {
-  const problems = error.issues.map((issue) => `${issue.path.join('.') || '(options)'}: ${issue.message}`);
-  return new ConfigError(`invalid options: ${problems.join('; ')}`, {
-    reason: 'invalid_options',
-    claim: error.issues[0]?.path.join('.'),
-  });
 }

@@ -1,39 +1,43 @@
-import { ConfigError } from '@tessera/core';
-import { checkedClock } from '@tessera/core/internal';
+import {
+  checkedClock,
+  clockOption,
+  clockToleranceOption,
+  functionOption,
+  KEY_PREFIX,
+  KEY_PREFIX_RULE,
+  parseOptions,
+  serviceOption,
+} from '@tessera/core/internal';
 import { z } from 'zod';
 
-const PREFIX = /^[A-Za-z0-9_:.-]{1,64}$/;
-
-const clock = z
-  .custom<() => number>((value) => typeof value === 'function', 'clock must be a function')
-  .optional();
+/** What the denylist calls on its client (and on the duplicate it follows the log with). */
+const CLIENT_METHODS = [
+  'defineCommand',
+  'duplicate',
+  'pipeline',
+  'xrange',
+  'config',
+  'info',
+  'eval',
+] as const;
 
 const common = {
   /** Lifetime of access tokens, seconds (core's `ttl`, default 900, at most 3600). */
   accessTtl: z.number().int().min(1).max(3600).default(900),
   /** Core's `clockTolerance`, seconds (default 5, at most 60; fractions allowed, as in core). */
-  clockTolerance: z.number().min(0).max(60).default(5),
-  clock,
+  clockTolerance: clockToleranceOption,
+  clock: clockOption,
 };
 
 const memorySchema = z.strictObject(common);
 
 const redisSchema = z.strictObject({
   ...common,
-  client: z.custom<object>(
-    (value) =>
-      typeof value === 'object' &&
-      value !== null &&
-      typeof (value as { duplicate?: unknown }).duplicate === 'function' &&
-      typeof (value as { defineCommand?: unknown }).defineCommand === 'function',
-    'client must be an ioredis Redis or Cluster',
-  ),
-  prefix: z.string().regex(PREFIX, 'prefix must be 1-64 characters of [A-Za-z0-9_:.-]').default('tessera:dl'),
+  client: serviceOption<object>('client (an ioredis Redis or Cluster)', CLIENT_METHODS),
+  prefix: z.string().regex(KEY_PREFIX, KEY_PREFIX_RULE).default('tessera:dl'),
   maxStaleness: z.number().min(0.05).max(60).default(5),
   timeoutMs: z.number().int().min(1).max(60_000).default(2000),
-  onWarning: z
-    .custom<(message: string) => void>((value) => typeof value === 'function', 'onWarning must be a function')
-    .optional(),
+  onWarning: functionOption<(message: string) => void>('onWarning').optional(),
   durability: z
     .strictObject({
       replicas: z.number().int().min(0).max(16),
@@ -71,25 +75,13 @@ export interface ResolvedRedisOptions<Client> extends ResolvedCommon {
   readonly durability: { readonly replicas: number; readonly timeoutMs: number };
 }
 
-function parse<T>(schema: z.ZodType<T>, options: unknown, what: string): T {
-  const parsed = schema.safeParse(options ?? {});
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map(
-    (issue) => `${issue.path.join('.') || '(options)'}: ${issue.message}`,
-  );
-  throw new ConfigError(`invalid ${what} options: ${problems.join('; ')}`, {
-    reason: 'invalid_options',
-    claim: parsed.error.issues[0]?.path.join('.'),
-  });
-}
-
 function revocationWindow(accessTtl: number, clockTolerance: number, marginMs: number): RevocationWindow {
   const horizonSeconds = accessTtl + clockTolerance;
   return { horizonSeconds, windowMs: Math.ceil(horizonSeconds * 1000 + marginMs) };
 }
 
 export function resolveMemoryOptions(options: unknown): ResolvedCommon {
-  const value = parse(memorySchema, options, 'memory denylist');
+  const value = parseOptions(memorySchema, options, 'memory denylist options');
   return {
     ...revocationWindow(value.accessTtl, value.clockTolerance, 5000),
     clock: checkedClock(value.clock),
@@ -97,7 +89,7 @@ export function resolveMemoryOptions(options: unknown): ResolvedCommon {
 }
 
 export function resolveRedisOptions<Client>(options: unknown): ResolvedRedisOptions<Client> {
-  const value = parse(redisSchema, options, 'denylist');
+  const value = parseOptions(redisSchema, options, 'denylist options');
   const maxStalenessMs = Math.round(value.maxStaleness * 1000);
   return {
     client: value.client as Client,

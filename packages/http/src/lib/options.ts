@@ -1,4 +1,4 @@
-import { ConfigError } from '@tessera/core';
+import { functionOption, parseOptions, serviceOption } from '@tessera/core/internal';
 import { z } from 'zod';
 import type { HttpAuthOptions } from '../types.js';
 
@@ -14,17 +14,22 @@ const origin = z.string().refine((value) => {
   }
 }, 'each trusted origin must be scheme://host[:port], with no path or trailing slash');
 
+/**
+ * What the handlers call on `sessions` (test/service-methods.test.ts holds this to the source): a
+ * missing one is ERR_CONFIG at construction, never a 500 at request time.
+ */
+export const SESSIONS_METHODS = [
+  'verify',
+  'refresh',
+  'logout',
+  'logoutEverywhere',
+  'revokeSession',
+  'list',
+] as const;
+
 const schema = z.strictObject({
-  sessions: z.custom<object>(
-    (value) =>
-      typeof value === 'object' &&
-      value !== null &&
-      ['login', 'refresh', 'verify', 'logout', 'list'].every(
-        (name) => typeof (value as Record<string, unknown>)[name] === 'function',
-      ),
-    'sessions must be created with createSessions',
-  ),
-  jwks: z.custom<() => unknown>((value) => typeof value === 'function', 'jwks must be a function').optional(),
+  sessions: serviceOption('sessions (createSessions)', SESSIONS_METHODS),
+  jwks: functionOption<() => unknown>('jwks').optional(),
   refreshToken: z.discriminatedUnion('in', [
     z.strictObject({ in: z.literal('cookie'), name: z.string().regex(COOKIE_NAME).optional() }),
     z.strictObject({ in: z.literal('body') }),
@@ -52,17 +57,7 @@ export interface ResolvedHttpOptions {
 }
 
 export function resolveHttpOptions(options: HttpAuthOptions): ResolvedHttpOptions {
-  const parsed = schema.safeParse(options ?? {});
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (issue) => `${issue.path.join('.') || '(options)'}: ${issue.message}`,
-    );
-    throw new ConfigError(`invalid http options: ${problems.join('; ')}`, {
-      reason: 'invalid_options',
-      claim: parsed.error.issues[0]?.path.join('.'),
-    });
-  }
-  const value = parsed.data;
+  const value = parseOptions(schema, options, 'http options');
   // The __Secure- prefix makes browsers refuse the cookie unless it is Secure and set over HTTPS.
   const cookieName = `__Secure-${value.refreshToken.in === 'cookie' ? (value.refreshToken.name ?? 'tessera-rt') : 'tessera-rt'}`;
   return {

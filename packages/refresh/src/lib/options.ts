@@ -1,5 +1,11 @@
 import { ConfigError } from '@tessera/core';
-import { checkedClock, secretWeakness } from '@tessera/core/internal';
+import {
+  checkedClock,
+  clockOption,
+  parseOptions,
+  secretWeakness,
+  serviceOption,
+} from '@tessera/core/internal';
 import { z } from 'zod';
 import type { RefreshStore } from '../store.js';
 import { createHmacSha256 } from './hmac.js';
@@ -14,15 +20,8 @@ const secretSchema = z.strictObject({
 
 const schema = z
   .strictObject({
-    store: z.custom<RefreshStore>(
-      (value) =>
-        typeof value === 'object' &&
-        value !== null &&
-        ['create', 'rotate', 'revoke', 'revokeAll', 'list'].every(
-          (method) => typeof (value as unknown as Record<string, unknown>)[method] === 'function',
-        ),
-      'store must implement create, rotate, revoke, revokeAll and list',
-    ),
+    // What the service calls on its store.
+    store: serviceOption<RefreshStore>('store', ['create', 'rotate', 'revoke', 'revokeAll', 'list']),
     secrets: z.array(secretSchema).min(1).max(16),
     idleTtl: z
       .number()
@@ -38,9 +37,7 @@ const schema = z
       .default(30 * DAY),
     reuseGrace: z.number().int().min(0).max(60).default(10),
     maxSessionsPerUser: z.number().int().min(1).max(10_000).default(50),
-    clock: z
-      .custom<() => number>((value) => typeof value === 'function', 'clock must be a function')
-      .optional(),
+    clock: clockOption,
   })
   .refine((value) => value.idleTtl <= value.absoluteTtl, {
     message: 'idleTtl must not exceed absoluteTtl',
@@ -63,17 +60,7 @@ export interface ResolvedRefreshOptions {
 
 /** Validates once; throws ConfigError naming paths and rules, never secret values. */
 export function resolveRefreshOptions(options: unknown): ResolvedRefreshOptions {
-  const parsed = schema.safeParse(options);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (issue) => `${issue.path.join('.') || '(options)'}: ${issue.message}`,
-    );
-    throw new ConfigError(`invalid refresh options: ${problems.join('; ')}`, {
-      reason: 'invalid_options',
-      claim: parsed.error.issues[0]?.path.join('.'),
-    });
-  }
-  const value = parsed.data;
+  const value = parseOptions(schema, options, 'refresh options');
   const secrets = new Map<string, MacSecret>();
   value.secrets.forEach((entry, index) => {
     const key =
