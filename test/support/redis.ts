@@ -202,7 +202,12 @@ export class RedisCluster {
     if (replicas > 0) {
       await waitFor(async () => {
         const roles = await Promise.all(nodes.map((n) => n.cli('INFO', 'replication')));
-        return roles.every((info) => info.includes('role:master') || info.includes('master_link_status:up'));
+        // A master counts its replica only once it is online (past the full sync): WAIT needs that.
+        return roles.every((info) =>
+          info.includes('role:master')
+            ? (info.match(/^slave\d+:.*state=online/gm) ?? []).length >= replicas
+            : info.includes('master_link_status:up'),
+        );
       }, 'the replicas to sync');
     }
     return new RedisCluster(nodes);

@@ -1,7 +1,7 @@
 /**
  * `@tessera/core/internal`: the private kit of the `@tessera` packages, one copy of each shared
- * mechanism (option parsing, the clock check, cause scrubbing, the secret rule, durable-write
- * replies). Not part of the public API: no semver promise, do not import it from an application.
+ * mechanism (option parsing, the clock check, call deadlines, cause scrubbing, the secret rule,
+ * durable-write replies). Not part of the public API: no semver promise, do not import it from an application.
  *
  * It lives in core, re-exported here, because its errors must be core's own classes (one
  * `TesseraError` for `instanceof` across packages) and core depends on nothing of ours.
@@ -9,7 +9,9 @@
  * @packageDocumentation
  */
 export { checkedClock } from './lib/clock.js';
+export { createDeadlines, type Deadlines, TimeoutError, type Tracked } from './lib/deadline.js';
 export { type DurableReply, durableReply } from './lib/durable-reply.js';
+export { isWellFormedId, MAX_ID_LENGTH, sha256Name } from './lib/ids.js';
 export { secretWeakness } from './lib/key-strength.js';
 export {
   clockOption,

@@ -1,5 +1,5 @@
 import { TesseraError, UnavailableError } from '@tessera/core';
-import { durableReply, scrubbedCause } from '@tessera/core/internal';
+import { createDeadlines, durableReply, scrubbedCause } from '@tessera/core/internal';
 import type { Cluster, Redis } from 'ioredis';
 import { LogFollower } from './lib/follower.js';
 import { requireRevocableId } from './lib/ids.js';
@@ -9,7 +9,6 @@ import { resolveRedisOptions } from './lib/options.js';
 import { EPOCH, ORIGIN, REVOKE_SESSION, REVOKE_USER } from './lib/scripts.js';
 import { confirmServer, moveOrigin } from './lib/server-stamp.js';
 import { RevocationView } from './lib/view.js';
-import { withTimeout } from './lib/with-timeout.js';
 import type { Denylist, DenylistOptions, RevokeUserOptions, UserEpochs } from './types.js';
 
 /** Script arguments as the Lua headers in scripts.ts list them. */
@@ -105,10 +104,14 @@ export function createDenylist(options: DenylistOptions): Denylist {
   let starting: Promise<void> | undefined;
   let closed = false;
 
+  // One shared sweep per bound, not a timer per call (see core's lib/deadline.ts).
+  const calls = createDeadlines(timeoutMs);
+  const revocations = createDeadlines(revokeTimeoutMs);
+
   /** Bounds a Redis call in time and maps any failure to ERR_UNAVAILABLE: never a silent loss. */
-  async function guarded<T>(operation: () => Promise<T>, ms = timeoutMs): Promise<T> {
+  async function guarded<T>(operation: () => Promise<T>, deadlines = calls): Promise<T> {
     try {
-      return await withTimeout(operation(), ms, 'redis call');
+      return await deadlines.within(operation());
     } catch (error) {
       if (error instanceof TesseraError) throw error;
       throw new UnavailableError('the revocation store is unavailable', {
@@ -295,7 +298,7 @@ export function createDenylist(options: DenylistOptions): Denylist {
               seen,
             ),
           ),
-        revokeTimeoutMs,
+        revocations,
       );
       if (Number(behind) === 1) reportLoss();
       // This process sees its own revocation at once; the others read it from the log.
@@ -320,7 +323,7 @@ export function createDenylist(options: DenylistOptions): Denylist {
               windowMs,
             ),
           ),
-        revokeTimeoutMs,
+        revocations,
       );
       view?.apply({ kind: 'session', sid, at: now }, clock());
     },

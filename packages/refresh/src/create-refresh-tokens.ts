@@ -7,7 +7,7 @@ import {
   TokenClaimsError,
   UnavailableError,
 } from '@tessera/core';
-import { scrubbedCause } from '@tessera/core/internal';
+import { isWellFormedId, MAX_ID_LENGTH, scrubbedCause } from '@tessera/core/internal';
 import type { Mutable } from './lib/mutable.js';
 import { resolveRefreshOptions } from './lib/options.js';
 import { formatToken, newNonce, newSessionId, nonceDigest, parseToken } from './lib/token-format.js';
@@ -102,7 +102,6 @@ export interface RefreshTokens {
 }
 
 const META_LIMIT = 512;
-const MAX_SUB_LENGTH = 16_384;
 const MAX_REASON_LENGTH = 64;
 
 /** A revocation reason is a short code (`logout`, `credentials_changed`): it is stored with the session and reported back. */
@@ -137,9 +136,9 @@ export function createRefreshTokens(options: RefreshTokensOptions): RefreshToken
     meta?: SessionMeta;
     epoch?: number;
   }): Promise<IssuedRefreshToken> {
-    if (typeof input?.sub !== 'string' || input.sub.length === 0 || input.sub.length > MAX_SUB_LENGTH) {
+    if (!isWellFormedId(input?.sub)) {
       throw new TokenClaimsError(
-        `cannot issue a refresh token: "sub" must be a string of 1-${MAX_SUB_LENGTH} characters`,
+        `cannot issue a refresh token: "sub" must be a well-formed string of 1-${MAX_ID_LENGTH} characters`,
         {
           reason: 'invalid_input',
           claim: 'sub',

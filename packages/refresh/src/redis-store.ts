@@ -1,8 +1,7 @@
 import { ConfigError, type UnavailableError } from '@tessera/core';
-import { durableReply, KEY_PREFIX, KEY_PREFIX_RULE } from '@tessera/core/internal';
+import { createDeadlines, durableReply, KEY_PREFIX, KEY_PREFIX_RULE } from '@tessera/core/internal';
 import type { Cluster, Redis } from 'ioredis';
 import { createBatcher } from './lib/batching.js';
-import { createDeadlines } from './lib/deadline.js';
 import type { Mutable } from './lib/mutable.js';
 import { CREATE, LIST, RECORD_FIELDS, REVOKE, REVOKE_ALL, ROTATE, UNROTATE } from './lib/scripts.js';
 import { NONCE_DIGEST_LENGTH, ownerName, suffixOfSession, tagOfSession } from './lib/token-format.js';

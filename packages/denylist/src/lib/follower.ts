@@ -1,8 +1,8 @@
+import { createDeadlines, type Deadlines } from '@tessera/core/internal';
 import type { Cluster, Redis } from 'ioredis';
 import type { DenylistKeys } from './keys.js';
 import { type StreamEntry, toRevocation } from './log-entries.js';
 import type { Revocation } from './view.js';
-import { withTimeout } from './with-timeout.js';
 
 /** Entries per read; a full batch means there may be more, so it does not confirm currency. */
 const BATCH = 1000;
@@ -38,6 +38,9 @@ export class LogFollower {
   readonly #hooks: FollowerHooks;
   readonly #blockMs: number;
   readonly #timeoutMs: number;
+  /** Bounds on a log read (its block plus a call's time) and on the other calls of the follower. */
+  readonly #reads: Deadlines;
+  readonly #calls: Deadlines;
   #connection: Redis | Cluster | undefined;
   #origin: string;
   #lastId: string;
@@ -65,6 +68,8 @@ export class LogFollower {
     this.#lastId = options.lastId;
     this.#blockMs = options.blockMs;
     this.#timeoutMs = options.timeoutMs;
+    this.#reads = createDeadlines(options.blockMs + options.timeoutMs);
+    this.#calls = createDeadlines(options.timeoutMs);
     this.confirmedAt = performance.now();
   }
 
@@ -111,18 +116,14 @@ export class LogFollower {
       this.#connection.on('error', () => {});
       await whenReady(this.#connection, this.#timeoutMs);
       // A new connection may reach a restarted or promoted server: make sure it holds our data.
-      await withTimeout(
-        this.#hooks.connected(this.#connection, this.#origin),
-        this.#timeoutMs,
-        'server check',
-      );
+      await this.#calls.within(this.#hooks.connected(this.#connection, this.#origin));
     }
     const connection = this.#connection;
     const pipeline = connection
       .pipeline()
       .xread('COUNT', BATCH, 'BLOCK', this.#blockMs, 'STREAMS', this.#keys.log, this.#lastId)
       .mget(this.#keys.origin, this.#keys.seq);
-    const replies = await withTimeout(pipeline.exec(), this.#blockMs + this.#timeoutMs, 'log read');
+    const replies = await this.#reads.within(pipeline.exec());
     const repliedAt = performance.now();
     if (this.#closed) return;
     if (replies === null || replies.length !== 2) throw new Error('unexpected pipeline reply');
@@ -145,7 +146,7 @@ export class LogFollower {
       this.#lossReported = false;
       // Fewer revocations than already seen, same origin: an older snapshot, or a replica that
       // lagged, took over. Some acknowledged revocations are gone.
-      await withTimeout(this.#hooks.lost(connection, this.#origin), this.#timeoutMs, 'origin move');
+      await this.#calls.within(this.#hooks.lost(connection, this.#origin));
       return; // not confirmed: the next read sees the moved origin and starts over
     }
     this.#seq = seq;

@@ -1,4 +1,5 @@
-import { hash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sha256Name } from '@tessera/core/internal';
 
 /**
  * Key names. Every key carries the prefix as its hash tag, so all of them share one Cluster slot.
@@ -27,8 +28,8 @@ export function denylistKeys(prefix: string): DenylistKeys {
     seq: `${tag}:seq`,
     window: `${tag}:window`,
     server: `${tag}:server`,
-    epoch: (sub) => `${tag}:e:${hash('sha256', sub, 'base64url')}`,
-    floor: (sub) => `${tag}:f:${hash('sha256', sub, 'base64url')}`,
+    epoch: (sub) => `${tag}:e:${sha256Name(sub)}`,
+    floor: (sub) => `${tag}:f:${sha256Name(sub)}`,
   };
 }
 

@@ -10,7 +10,7 @@
  * about four batches alternate between the two and both stay busy; a lone caller's call leaves at
  * once, alone. A batch is never held past the current tick.
  */
-import type { Deadlines, Tracked } from './deadline.js';
+import type { Deadlines, Tracked } from '@tessera/core/internal';
 
 export interface BatcherOptions {
   /** The most calls in one batch; 1 turns batching off (each call is sent alone, at once). */

@@ -1,4 +1,5 @@
-import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { sha256Name } from '@tessera/core/internal';
 
 /**
  * The refresh token: `rt1.<secretId>.<sessionId>.<generation>.<nonce>.<mac>`.
@@ -177,7 +178,7 @@ export const SESSION_SUFFIX_LENGTH = SESSION_ID_LENGTH - TAG_LENGTH;
  * SHA-256(sub), 132 bits. The first 11 are the owner tag: not secret, it only groups keys by user.
  */
 export function ownerName(sub: string): { readonly tag: string; readonly rest: string } {
-  const digest = hash('sha256', sub, 'base64url');
+  const digest = sha256Name(sub, 2 * TAG_LENGTH);
   return { tag: digest.slice(0, TAG_LENGTH), rest: digest.slice(TAG_LENGTH, 2 * TAG_LENGTH) };
 }
 
@@ -211,5 +212,5 @@ export function newNonce(): string {
  * base64url: this runs on every rotation.
  */
 export function nonceDigest(nonce: string): string {
-  return hash('sha256', nonce, 'base64url').slice(0, NONCE_DIGEST_LENGTH);
+  return sha256Name(nonce, NONCE_DIGEST_LENGTH);
 }

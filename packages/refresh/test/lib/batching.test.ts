@@ -1,7 +1,7 @@
+import { createDeadlines, TimeoutError } from '@tessera/core/internal';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createBatcher } from '../../src/lib/batching.js';
-import { createDeadlines, TimeoutError } from '../../src/lib/deadline.js';
 
 // The batcher only decides which calls travel together and hands each caller its own result. These
 // tests drive it with a fake server that answers batches in order, in chunks of any size, and check

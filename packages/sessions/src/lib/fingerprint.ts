@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto';
+import { sha256Name } from '@tessera/core/internal';
 
 /**
  * A short, one-way fingerprint of a token for events and logs: 12 base64url characters (72 bits) of
@@ -6,5 +6,5 @@ import { hash } from 'node:crypto';
  */
 export function fingerprint(token: unknown): string {
   if (typeof token !== 'string' || token.length === 0) return 'none';
-  return hash('sha256', token, 'base64url').slice(0, 12);
+  return sha256Name(token, 12);
 }
