@@ -2,7 +2,7 @@
  * One contract for every denylist: the memory one, Redis, and a three-master Redis Cluster. Tokens
  * are real access tokens verified by core with the denylist as its revocation check.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   ACCESS_TTL,
   KINDS,
@@ -30,6 +30,8 @@ const HOSTILE_IDS = [
 
 describe.each(KINDS)('denylist contract: %s', (kind: Kind) => {
   const clock = testClock();
+  // Each test starts at NOW: no test depends on how far an earlier one moved the clock.
+  beforeEach(() => clock.set(NOW));
   let p: Process;
   beforeAll(async () => {
     p = await openProcess(kind, { clock: clock.now });

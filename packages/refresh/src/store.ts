@@ -73,7 +73,7 @@ export interface RotatedSession {
 }
 
 /**
- * The outcome of a rotation attempt (brief section 4):
+ * The outcome of a rotation attempt (the state machine of docs/refresh-tokens.md):
  * - `rotated`: the current generation was presented; the session now holds generation + 1;
  * - `retry`: the previous generation within the grace window; the session is unchanged;
  * - `reused`: an older generation, or the previous one after the window; the session is now revoked;

@@ -161,3 +161,15 @@ describe('refresh MAC secrets and HS256 keys share one strength rule', () => {
     );
   });
 });
+
+describe('subjects follow the one id rule of every package', () => {
+  it('a subject with a lone surrogate is refused: UTF-8 would merge it with others into one owner', async () => {
+    const tokens = createRefreshTokens({ store: createMemoryStore(), secrets });
+    // Both encode to the same UTF-8 bytes ('a' then U+FFFD), so they would share one owner index.
+    expect(Buffer.from('a\uD800').equals(Buffer.from('a\uDFFF'))).toBe(true);
+    for (const sub of ['a\uD800', 'a\uDFFF', '\uDC00x', '', 'x'.repeat(16_385)]) {
+      await expect(tokens.issue({ sub })).rejects.toMatchObject({ code: 'ERR_TOKEN_CLAIMS', claim: 'sub' });
+    }
+    await expect(tokens.issue({ sub: 'ünïcødé-用户-🔑' })).resolves.toBeDefined();
+  });
+});

@@ -2,14 +2,16 @@
  * The session lifecycle on every store (memory, a real Redis, a real Redis Cluster): each operation
  * of the service and what it must kill, or keep alive.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KINDS, type Kind, openStack, outcome, type Stack, testClock } from './support/stack.js';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { KINDS, type Kind, NOW, openStack, outcome, type Stack, testClock } from './support/stack.js';
 
 /** How a refresh token of an ended session is refused: revoked, or unknown once its record is swept. */
 const ENDED = ['ERR_SESSION_REVOKED', 'ERR_REFRESH_INVALID'];
 
 describe.each(KINDS)('sessions lifecycle: %s', (kind: Kind) => {
   const clock = testClock();
+  // Each test starts at NOW: no test depends on how far an earlier one moved the clock.
+  beforeEach(() => clock.set(NOW));
   let s: Stack;
   let roles: Record<string, string> = {};
   beforeAll(async () => {

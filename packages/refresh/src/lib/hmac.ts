@@ -13,7 +13,7 @@ const MAX_FAST_MESSAGE = 320;
  * machine for an 80-byte message, and a rotation needs two of them. The same construction from two
  * one-shot `crypto.hash` calls over buffers padded once here costs about 2 µs:
  * `H((K ^ opad) || H((K ^ ipad) || m))`, with a key longer than the block hashed first.
- * The RFC 4231 vectors and a property against `createHmac` (test/hmac.test.ts) hold it to the spec.
+ * The RFC 4231 vectors and a property against `createHmac` (test/lib/hmac.test.ts) hold it to the spec.
  *
  * The closure is synchronous, so sharing its two buffers between calls is safe. The last message
  * stays in the inner buffer (not wiped: the same token text lives in strings on the heap anyway).

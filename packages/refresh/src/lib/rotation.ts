@@ -2,7 +2,7 @@ import type { RotatedSession, RotateOutcome, RotateRequest, SessionRecord } from
 import type { Mutable } from './mutable.js';
 
 /**
- * The rotation state machine (brief section 4) as a pure function: the outcome for `record` and,
+ * The rotation state machine (docs/refresh-tokens.md) as a pure function: the outcome for `record` and,
  * when the record changes, its next state. The memory store runs it inside its critical section; the
  * Redis store runs the same rules in Lua (scripts.ts), and one contract suite holds both to them.
  *

@@ -188,7 +188,7 @@ return evicted
 `;
 
 export const ROTATE = `
--- rotate: the rotation state machine (brief section 4), for one or more sessions, each atomically.
+-- rotate: the rotation state machine (docs/refresh-tokens.md), for one or more sessions, each atomically.
 -- KEYS[1..n]  session keys, one per rotation (on a Cluster, n is 1)
 -- ARGV        per rotation, in KEYS order: '<presented generation> <nonce digest> <now ms> <grace ms>
 --             <idle ttl ms> <m>' (one argument: each argument costs the client more to encode than

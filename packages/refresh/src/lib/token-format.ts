@@ -72,7 +72,7 @@ const PREFIX = `${TOKEN_VERSION}.`;
  *
  * Written as index checks over the token itself rather than `split` and regexes: scanning
  * substrings costs ten times as much here, and this runs on every rotation. A property test holds it
- * to the regex reference (test/token-format.test.ts).
+ * to the regex reference (test/lib/token-format.test.ts).
  */
 export function readToken(token: unknown): TokenFields | undefined {
   if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH || !token.startsWith(PREFIX))

@@ -23,6 +23,9 @@ export function testClock(start = NOW) {
     advance(ms: number) {
       current += ms;
     },
+    set(ms: number) {
+      current = ms;
+    },
   };
 }
 
