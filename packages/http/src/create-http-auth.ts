@@ -4,6 +4,7 @@ import type { SessionTokens } from '@tessera/sessions';
 import { credentialInUrl, extractBearer } from './lib/bearer.js';
 import { cookieValues, refreshCookie } from './lib/cookies.js';
 import { isCrossSite } from './lib/csrf.js';
+import { MAX_BODY_BYTES } from './lib/limits.js';
 import { resolveHttpOptions } from './lib/options.js';
 import { accessErrorResponse, challenge, json, NO_STORE, unavailable } from './lib/responses.js';
 import type {
@@ -16,7 +17,6 @@ import type {
 } from './types.js';
 
 /** Largest request body the refresh and logout endpoints read. */
-const MAX_BODY = 4096;
 
 type RefreshCredential =
   | { readonly kind: 'none' }
@@ -256,9 +256,9 @@ export function createHttpAuth(options: HttpAuthOptions): HttpAuth {
 /** The body as a JSON object: `{}` when empty, undefined when too large or not an object. */
 async function readJsonObject(request: Request): Promise<Record<string, unknown> | undefined> {
   const length = Number(request.headers.get('content-length') ?? '0');
-  if (length > MAX_BODY) return undefined;
+  if (length > MAX_BODY_BYTES) return undefined;
   const text = request.body === null ? '' : await request.text();
-  if (text.length > MAX_BODY) return undefined;
+  if (text.length > MAX_BODY_BYTES) return undefined;
   if (text.trim() === '') return {};
   try {
     const value: unknown = JSON.parse(text);

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpAuthRoutes, RequestLike } from '../types.js';
+import { MAX_BODY_BYTES } from './limits.js';
 
 /**
  * A header view of a Node request that sees every copy of a header. Node's `req.headers` keeps only
@@ -68,8 +69,8 @@ export async function sendResponse(res: ServerResponse, response: Response): Pro
   res.end(response.body === null ? undefined : Buffer.from(await response.arrayBuffer()));
 }
 
-/** Largest body the Node adapters read for the built-in routes (the handlers refuse over 4 KiB). */
-export const BODY_LIMIT = 4097;
+/** What the Node adapters read of a body for the built-in routes: one byte past what the handlers accept. */
+export const BODY_LIMIT = MAX_BODY_BYTES + 1;
 
 /** Does a path belong to the built-in routes? (Other requests pass through untouched.) */
 export function isOwnPath(path: string, routes: HttpAuthRoutes): boolean {
