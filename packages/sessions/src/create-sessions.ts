@@ -68,10 +68,24 @@ export function createSessions(options: SessionsOptions): Sessions {
     });
   }
 
-  /** Ends a session in the store and kills its live access tokens; both must succeed. */
-  async function endSession(sessionId: string, reason: SessionEndReason, sub?: string): Promise<boolean> {
-    const [live] = await Promise.all([refresh.revoke(sessionId, reason), denylist.revokeSession(sessionId)]);
-    if (live) {
+  /**
+   * Every way a session ends goes through here, with one event shape. By default it ends the session
+   * in the store and kills its live access tokens (both must succeed); `already` names what the
+   * caller's own step did: the store ended it (reuse, a store behind, eviction, revokeAll) or an epoch
+   * bump killed its tokens (log out everywhere, a credential change). The event is emitted when the
+   * store ended it, here or before. Resolves true when this call ended a live session.
+   */
+  async function endSession(
+    sessionId: string,
+    reason: SessionEndReason,
+    sub: string | undefined,
+    already: { readonly inStore?: boolean; readonly tokensDead?: boolean } = {},
+  ): Promise<boolean> {
+    const [live] = await Promise.all([
+      already.inStore === true ? true : refresh.revoke(sessionId, reason),
+      already.tokensDead === true ? undefined : denylist.revokeSession(sessionId),
+    ]);
+    if (live)
       emit({
         type: 'session.revoked',
         at: clock(),
@@ -79,8 +93,14 @@ export function createSessions(options: SessionsOptions): Sessions {
         reason,
         ...(sub === undefined ? {} : { sub }),
       });
-    }
     return live;
+  }
+
+  /** Ends every session of `sub` in the store, after an epoch bump that already killed their access tokens. */
+  async function endAllSessions(sub: string, reason: 'logout_everywhere' | 'credentials_changed') {
+    const revoked = await refresh.revokeAll(sub, { reason });
+    await Promise.all(revoked.map((id) => endSession(id, reason, sub, { inStore: true, tokensDead: true })));
+    return revoked;
   }
 
   async function revokeUser(sub: string, reason: UserRevokeReason, keepSessions: boolean): Promise<number> {
@@ -115,9 +135,9 @@ export function createSessions(options: SessionsOptions): Sessions {
     const at = clock();
     emit({ type: 'session.created', at, sessionId: session.sessionId, sub, meta: session.meta });
     // Sessions evicted by the per-user cap end like any other: their access tokens die too.
-    await Promise.all(issued.evicted.map((sessionId) => denylist.revokeSession(sessionId)));
-    for (const sessionId of issued.evicted)
-      emit({ type: 'session.revoked', at, sessionId, sub, reason: 'evicted' });
+    await Promise.all(
+      issued.evicted.map((sessionId) => endSession(sessionId, 'evicted', sub, { inStore: true })),
+    );
     const claims: SessionClaims = {
       ...((loginOptions.scope ?? base.scope) === undefined
         ? {}
@@ -148,9 +168,8 @@ export function createSessions(options: SessionsOptions): Sessions {
         await reuseDetected(error.sessionId, refreshToken);
       }
       if (isStoreBehind(error)) {
-        // The store lost rotations (Redis data loss): the session ended; its access tokens end too.
-        await denylist.revokeSession(error.sessionId!);
-        emit({ type: 'session.revoked', at: clock(), sessionId: error.sessionId!, reason: 'store_behind' });
+        // The store lost rotations (Redis data loss) and ended the session; its access tokens end too.
+        await endSession(error.sessionId!, 'store_behind', undefined, { inStore: true });
       }
       throw error;
     }
@@ -159,8 +178,8 @@ export function createSessions(options: SessionsOptions): Sessions {
     // against the session; a revokeUser landing after this read makes that epoch stale at once.
     const { epoch, sessionFloor } = await denylist.epochs(sub);
     if ((rotated.epoch ?? 0) < sessionFloor) {
-      await refresh.revoke(sessionId, 'user_revoked');
-      emit({ type: 'session.revoked', at: clock(), sessionId, sub, reason: 'user_revoked' });
+      // Its access tokens are under the floor's epoch already; the denylist call makes it certain.
+      await endSession(sessionId, 'user_revoked', sub);
       const error = new SessionRevokedError('the session was revoked', { reason: 'user_revoked', sessionId });
       rejected('refresh', refreshToken, error);
       throw error;
@@ -182,10 +201,9 @@ export function createSessions(options: SessionsOptions): Sessions {
 
   /** Reuse: the store has revoked the family; kill its live access tokens before answering. */
   async function reuseDetected(sessionId: string, token: string): Promise<void> {
-    const at = clock();
-    emit({ type: 'session.reuse_detected', at, sessionId, fingerprint: fingerprint(token) });
+    emit({ type: 'session.reuse_detected', at: clock(), sessionId, fingerprint: fingerprint(token) });
     try {
-      await denylist.revokeSession(sessionId);
+      await endSession(sessionId, 'reuse', undefined, { inStore: true });
     } catch (error) {
       // Loud, never silent: the caller gets ERR_UNAVAILABLE (HTTP 503), the event above still fired.
       throw error instanceof TesseraError
@@ -195,7 +213,6 @@ export function createSessions(options: SessionsOptions): Sessions {
             cause: scrubbedCause(error),
           });
     }
-    emit({ type: 'session.revoked', at, sessionId, reason: 'reuse' });
   }
 
   async function screenAnomaly(
@@ -247,15 +264,12 @@ export function createSessions(options: SessionsOptions): Sessions {
 
   async function logout(refreshTokenOrSessionId: string): Promise<boolean> {
     const sessionId = refresh.sessionIdOf(refreshTokenOrSessionId) ?? plainSessionId(refreshTokenOrSessionId);
-    return endSession(sessionId, 'logout');
+    return endSession(sessionId, 'logout', undefined);
   }
 
   async function logoutEverywhere(sub: string) {
     await revokeUser(sub, 'logout_everywhere', false);
-    const revoked = await refresh.revokeAll(sub, { reason: 'logout_everywhere' });
-    const at = clock();
-    for (const sessionId of revoked)
-      emit({ type: 'session.revoked', at, sessionId, sub, reason: 'logout_everywhere' });
+    const revoked = await endAllSessions(sub, 'logout_everywhere');
     return { revoked };
   }
 
@@ -272,10 +286,7 @@ export function createSessions(options: SessionsOptions): Sessions {
         ? undefined
         : (await refresh.list(sub)).find((session) => session.sessionId === changeOptions.keep);
     await revokeUser(sub, 'credentials_changed', false);
-    const revoked = await refresh.revokeAll(sub, { reason: 'credentials_changed' });
-    const at = clock();
-    for (const sessionId of revoked)
-      emit({ type: 'session.revoked', at, sessionId, sub, reason: 'credentials_changed' });
+    const revoked = await endAllSessions(sub, 'credentials_changed');
     if (kept === undefined) return { revoked };
     // The device that made the change goes on in a new session (rotation on credential change).
     return { revoked, kept: await login(sub, { meta: kept.meta }) };
@@ -292,7 +303,7 @@ export function createSessions(options: SessionsOptions): Sessions {
   }
 
   async function revokeSession(sessionId: string): Promise<boolean> {
-    return endSession(plainSessionId(sessionId), 'revoked');
+    return endSession(plainSessionId(sessionId), 'revoked', undefined);
   }
 
   return Object.freeze({

@@ -115,3 +115,49 @@ describe('events and anomalies', () => {
     }
   });
 });
+
+describe('every way a session ends emits one event shape', () => {
+  it('logout, revoke, eviction, reuse, the floor, log out everywhere and a credential change', async () => {
+    const s = await openStack('memory', { maxSessionsPerUser: 2 });
+    try {
+      const a = await s.sessions.login('ann');
+      await s.sessions.logout(a.refreshToken);
+      const b = await s.sessions.login('ann');
+      await s.sessions.revokeSession(b.session.sessionId);
+      await s.sessions.login('ann');
+      await s.sessions.login('ann');
+      await s.sessions.login('ann'); // evicts the oldest live one
+      const c = await s.sessions.login('bea');
+      const next = await s.sessions.refresh(c.refreshToken);
+      await s.sessions.refresh(next.refreshToken);
+      await outcome(s.sessions.refresh(c.refreshToken)); // reuse
+      const d = await s.sessions.login('cal');
+      await s.denylist.revokeUser('cal'); // raises the floor: the next refresh ends the session
+      await outcome(s.sessions.refresh(d.refreshToken));
+      await s.sessions.login('dee');
+      await s.sessions.logoutEverywhere('dee');
+      await s.sessions.login('eve');
+      await s.sessions.credentialsChanged('eve');
+      const ended = s.events.filter((e) => e.type === 'session.revoked');
+      expect(ended.map((e) => (e as { reason: string }).reason).sort()).toEqual(
+        [
+          'credentials_changed',
+          'evicted',
+          'logout',
+          'logout_everywhere',
+          'reuse',
+          'revoked',
+          'user_revoked',
+        ].sort(),
+      );
+      for (const event of ended) {
+        expect(
+          Object.keys(event).every((key) => ['type', 'at', 'sessionId', 'reason', 'sub'].includes(key)),
+        ).toBe(true);
+        expect(typeof (event as { sessionId: unknown }).sessionId).toBe('string');
+      }
+    } finally {
+      await s.close();
+    }
+  });
+});
