@@ -35,7 +35,7 @@ export function expressServer(stack: Stack): Server {
   });
   app.post('/api/password', auth.authenticate(), json, async (req, res, next) => {
     try {
-      const kept = await logic.changePassword(req.auth!.sub, req.auth!.sid as string, req.body);
+      const kept = await logic.changePassword(req.auth!.sub, req.auth!.sid, req.body);
       if (kept === undefined) res.status(401).json(INVALID_CREDENTIALS);
       else await auth.sendTokens(res, kept);
     } catch (error) {

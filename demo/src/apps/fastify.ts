@@ -31,7 +31,7 @@ export async function fastifyServer(stack: Stack): Promise<Server> {
     async (_request, reply) => reply.status(201).send({ created: true }),
   );
   app.post('/api/password', { preHandler: auth.authenticate() }, async (request, reply) => {
-    const kept = await logic.changePassword(request.auth!.sub, request.auth!.sid as string, request.body);
+    const kept = await logic.changePassword(request.auth!.sub, request.auth!.sid, request.body);
     return kept === undefined ? reply.status(401).send(INVALID_CREDENTIALS) : auth.sendTokens(reply, kept);
   });
   await app.ready();

@@ -25,7 +25,7 @@ export function honoServer(stack: Stack): Server {
     c.json({ created: true }, 201),
   );
   app.post('/api/password', auth.authenticate(), async (c) => {
-    const kept = await logic.changePassword(c.var.auth.sub, c.var.auth.sid as string, await body(c.req.raw));
+    const kept = await logic.changePassword(c.var.auth.sub, c.var.auth.sid, await body(c.req.raw));
     return kept === undefined ? c.json(INVALID_CREDENTIALS, 401) : auth.tokens(kept);
   });
   return createAdaptorServer({ fetch: app.fetch }) as Server;

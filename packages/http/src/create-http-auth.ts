@@ -190,7 +190,7 @@ export function createHttpAuth(options: HttpAuthOptions): HttpAuth {
     const auth = await authenticate(request);
     if (!auth.ok) return auth.response;
     try {
-      return await action(auth.claims.sub, auth.claims.sid as string);
+      return await action(auth.claims.sub, auth.claims.sid);
     } catch (error) {
       return failure(error);
     }

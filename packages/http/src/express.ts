@@ -2,9 +2,9 @@
  * `@tessera/http/express`: the Express (5) adapter.
  * @packageDocumentation
  */
-import type { AccessTokenClaims } from '@tessera/core';
+
 import type { SessionMeta } from '@tessera/refresh';
-import type { SessionTokens } from '@tessera/sessions';
+import type { SessionAccessClaims, SessionTokens } from '@tessera/sessions';
 import type { Request, RequestHandler, Response } from 'express';
 import {
   BODY_LIMIT,
@@ -20,7 +20,7 @@ declare global {
   namespace Express {
     interface Request {
       /** The verified claims, set by tessera's `authenticate` middleware. */
-      auth?: AccessTokenClaims;
+      auth?: SessionAccessClaims;
     }
   }
 }

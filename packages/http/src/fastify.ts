@@ -2,9 +2,9 @@
  * `@tessera/http/fastify`: the Fastify (5) adapter.
  * @packageDocumentation
  */
-import type { AccessTokenClaims } from '@tessera/core';
+
 import type { SessionMeta } from '@tessera/refresh';
-import type { SessionTokens } from '@tessera/sessions';
+import type { SessionAccessClaims, SessionTokens } from '@tessera/sessions';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { nodeRequestLike, toFetchRequest } from './lib/node.js';
 import type { HttpAuth } from './types.js';
@@ -12,7 +12,7 @@ import type { HttpAuth } from './types.js';
 declare module 'fastify' {
   interface FastifyRequest {
     /** The verified claims, set by tessera's `authenticate` pre-handler. */
-    auth: AccessTokenClaims | null;
+    auth: SessionAccessClaims | null;
   }
 }
 

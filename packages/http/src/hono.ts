@@ -3,9 +3,8 @@
  * @packageDocumentation
  */
 import type { IncomingMessage } from 'node:http';
-import type { AccessTokenClaims } from '@tessera/core';
 import type { SessionMeta } from '@tessera/refresh';
-import type { SessionTokens } from '@tessera/sessions';
+import type { SessionAccessClaims, SessionTokens } from '@tessera/sessions';
 import type { Context, MiddlewareHandler } from 'hono';
 import { isOwnPath, nodeRequestLike } from './lib/node.js';
 import type { HttpAuth, RequestContext, RequestLike } from './types.js';
@@ -13,7 +12,7 @@ import type { HttpAuth, RequestContext, RequestLike } from './types.js';
 /** Context variables set by tessera's middleware. */
 export interface TesseraVariables {
   /** The verified claims, set by `authenticate`. */
-  auth: AccessTokenClaims;
+  auth: SessionAccessClaims;
 }
 
 /** The Hono adapter returned by {@link tesseraHono}. */

@@ -1,6 +1,6 @@
-import type { AccessTokenClaims, JwkSet } from '@tessera/core';
+import type { JwkSet } from '@tessera/core';
 import type { SessionMeta } from '@tessera/refresh';
-import type { Sessions, SessionTokens } from '@tessera/sessions';
+import type { SessionAccessClaims, Sessions, SessionTokens } from '@tessera/sessions';
 
 /**
  * The part of a request the bearer check reads. A Fetch `Request` is one; the Node adapters pass a
@@ -64,7 +64,7 @@ export interface HttpAuthOptions {
 
 /** The outcome of {@link HttpAuth.authenticate}: the claims, or the response to send instead. */
 export type AuthResult =
-  | { readonly ok: true; readonly claims: AccessTokenClaims }
+  | { readonly ok: true; readonly claims: SessionAccessClaims }
   | { readonly ok: false; readonly response: Response };
 
 /** The built-in paths (after `basePath`). */

@@ -17,6 +17,7 @@ import type {
   LoginOptions,
   PolicyDecision,
   RefreshedTokens,
+  SessionAccessClaims,
   SessionClaims,
   SessionEndReason,
   SessionSummary,
@@ -334,7 +335,7 @@ function summary(session: SessionInfo): SessionSummary {
 }
 
 /** Security: only tokens minted for a session (with `sid` and `epoch`) are session access tokens. */
-function requireSessionClaims(claims: AccessTokenClaims): void {
+function requireSessionClaims(claims: AccessTokenClaims): asserts claims is SessionAccessClaims {
   if (typeof claims.sid !== 'string' || typeof claims.epoch !== 'number') {
     throw new TokenClaimsError('the access token does not belong to a session', {
       reason: 'not_a_session_token',

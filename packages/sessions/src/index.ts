@@ -12,6 +12,7 @@ export type {
   LoginOptions,
   PolicyDecision,
   RefreshedTokens,
+  SessionAccessClaims,
   SessionClaims,
   SessionEndReason,
   SessionEvent,

@@ -8,6 +8,9 @@ import type {
 import type { Denylist } from '@tessera/denylist';
 import type { RefreshTokens, SessionInfo, SessionMeta } from '@tessera/refresh';
 
+/** The claims of a verified session access token: the session id and the epoch are guaranteed. */
+export type SessionAccessClaims = AccessTokenClaims & { readonly sid: string; readonly epoch: number };
+
 /** The claims a session's access tokens carry beyond the registered ones. */
 export interface SessionClaims {
   /** Scopes: a space-separated string or a list of scope tokens. */
@@ -185,7 +188,7 @@ export interface Sessions {
    */
   refresh(refreshToken: string, options?: { meta?: SessionMeta }): Promise<RefreshedTokens>;
   /** Verifies an access token of a session, including the revocation check. */
-  verify(accessToken: string, options?: { scope?: string | readonly string[] }): Promise<AccessTokenClaims>;
+  verify(accessToken: string, options?: { scope?: string | readonly string[] }): Promise<SessionAccessClaims>;
   /**
    * Ends one session, named by one of its refresh tokens (any generation) or by its id, and revokes
    * its live access tokens at once. Resolves false when the session was not live (idempotent).
