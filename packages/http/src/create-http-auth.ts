@@ -7,6 +7,7 @@ import { isCrossSite } from './lib/csrf.js';
 import { MAX_BODY_BYTES } from './lib/limits.js';
 import { resolveHttpOptions } from './lib/options.js';
 import { accessErrorResponse, challenge, json, NO_STORE, unavailable } from './lib/responses.js';
+import { type RouteName, routesAt, routeTable } from './lib/route-table.js';
 import type {
   AuthResult,
   HttpAuth,
@@ -48,6 +49,7 @@ export function createHttpAuth(options: HttpAuthOptions): HttpAuth {
     cookiePath: `${basePath}/token`,
   });
   const clearCookie = refreshCookie(cookieName, '', routes.cookiePath, 0);
+  const table = routeTable(routes);
 
   function authenticate(
     request: RequestLike,
@@ -196,58 +198,65 @@ export function createHttpAuth(options: HttpAuthOptions): HttpAuth {
     }
   }
 
+  /** What each built-in route does (`id`: the decoded id segment of a route that takes one). */
+  const run: Record<
+    RouteName,
+    (request: Request, context: RequestContext, id: string) => Promise<Response> | Response | undefined
+  > = {
+    refresh: (request, context) => refresh(request, context),
+    logout: (request) => logout(request),
+    logoutEverywhere: (request) =>
+      asUser(request, async (sub) => {
+        await sessions.logoutEverywhere(sub);
+        return withClearedCookie(new Response(null, { status: 204, headers: NO_STORE }));
+      }),
+    sessions: (request) =>
+      asUser(request, async (sub, sid) => {
+        const list = await sessions.list(sub);
+        return json(200, {
+          sessions: list.map((s) => ({
+            id: s.sessionId,
+            current: s.sessionId === sid,
+            createdAt: s.createdAt.toISOString(),
+            lastUsedAt: s.lastUsedAt.toISOString(),
+            expiresAt: s.expiresAt.toISOString(),
+            ...s.meta,
+          })),
+        });
+      }),
+    revokeSession: (request, _context, id) =>
+      asUser(request, async (sub) => {
+        // Only the owner's sessions: an id from someone else's list is "not found", not "forbidden".
+        const owned = (await sessions.list(sub)).some((s) => s.sessionId === id);
+        if (!owned) return json(404, { error: 'not_found', error_description: 'no such session' });
+        await sessions.revokeSession(id);
+        return new Response(null, { status: 204, headers: NO_STORE });
+      }),
+    jwks: () =>
+      jwks === undefined
+        ? undefined
+        : Response.json(jwks(), { headers: { 'cache-control': 'public, max-age=300' } }),
+  };
+
   async function handle(request: Request, context: RequestContext = {}): Promise<Response | undefined> {
     const path = new URL(request.url).pathname;
+    const { entries, rawId } = routesAt(table, path);
+    if (entries.length === 0 || (entries[0]!.name === 'jwks' && jwks === undefined)) return undefined;
     const method = request.method.toUpperCase();
-    const only = (allowed: string, run: () => Promise<Response> | Response) =>
-      method === allowed ? run() : json(405, { error: 'method_not_allowed' }, { allow: allowed });
-    switch (path) {
-      case routes.refresh:
-        return only('POST', () => refresh(request, context));
-      case routes.logout:
-        return only('POST', () => logout(request));
-      case routes.logoutEverywhere:
-        return only('POST', () =>
-          asUser(request, async (sub) => {
-            await sessions.logoutEverywhere(sub);
-            return withClearedCookie(new Response(null, { status: 204, headers: NO_STORE }));
-          }),
-        );
-      case routes.sessions:
-        return only('GET', () =>
-          asUser(request, async (sub, sid) => {
-            const list = await sessions.list(sub);
-            return json(200, {
-              sessions: list.map((s) => ({
-                id: s.sessionId,
-                current: s.sessionId === sid,
-                createdAt: s.createdAt.toISOString(),
-                lastUsedAt: s.lastUsedAt.toISOString(),
-                expiresAt: s.expiresAt.toISOString(),
-                ...s.meta,
-              })),
-            });
-          }),
-        );
-      case routes.jwks:
-        if (jwks === undefined) return undefined;
-        return only('GET', () =>
-          Response.json(jwks(), { headers: { 'cache-control': 'public, max-age=300' } }),
-        );
+    const entry = entries.find((e) => e.method === method);
+    if (entry === undefined) {
+      return json(405, { error: 'method_not_allowed' }, { allow: entries.map((e) => e.method).join(', ') });
     }
-    if (path.startsWith(`${routes.sessions}/`)) {
-      const id = decodeURIComponent(path.slice(routes.sessions.length + 1));
-      return only('DELETE', () =>
-        asUser(request, async (sub) => {
-          // Only the owner's sessions: an id from someone else's list is "not found", not "forbidden".
-          const owned = (await sessions.list(sub)).some((s) => s.sessionId === id);
-          if (!owned) return json(404, { error: 'not_found', error_description: 'no such session' });
-          await sessions.revokeSession(id);
-          return new Response(null, { status: 204, headers: NO_STORE });
-        }),
-      );
+    let id = '';
+    if (rawId !== undefined) {
+      // Hostile input: a malformed percent-encoding is the client's error, never a 500.
+      try {
+        id = decodeURIComponent(rawId);
+      } catch {
+        return badRequest('the session id is not valid percent-encoding');
+      }
     }
-    return undefined;
+    return run[entry.name](request, context, id);
   }
 
   return Object.freeze({ routes, authenticate, handle, tokenResponse, metaOf, errorResponse });

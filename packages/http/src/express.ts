@@ -14,6 +14,7 @@ import {
   sendResponse,
   toFetchRequest,
 } from './lib/node.js';
+import { routeTable } from './lib/route-table.js';
 import type { HttpAuth } from './types.js';
 
 declare global {
@@ -48,7 +49,7 @@ export interface TesseraExpress {
  * ```
  */
 export function tesseraExpress(http: HttpAuth): TesseraExpress {
-  const { routes } = http;
+  const table = routeTable(http.routes);
   return {
     authenticate(options = {}) {
       return (req, res, next) => {
@@ -64,7 +65,7 @@ export function tesseraExpress(http: HttpAuth): TesseraExpress {
     },
     routes() {
       return (req, res, next) => {
-        if (!isOwnPath(req.path, routes)) return next();
+        if (!isOwnPath(req.path, table)) return next();
         (async () => {
           // A body parser that ran before us (express.json) has consumed the stream: use its result.
           const body = req.body === undefined ? await readBody(req, BODY_LIMIT) : JSON.stringify(req.body);

@@ -7,6 +7,7 @@ import type { SessionMeta } from '@tessera/refresh';
 import type { SessionAccessClaims, SessionTokens } from '@tessera/sessions';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { nodeRequestLike, toFetchRequest } from './lib/node.js';
+import { routeTable } from './lib/route-table.js';
 import type { HttpAuth } from './types.js';
 
 declare module 'fastify' {
@@ -56,12 +57,9 @@ export function tesseraFastify(http: HttpAuth): TesseraFastify {
       if (response === undefined) return reply.callNotFound();
       return send(reply, response);
     };
-    app.post(routes.refresh, handler);
-    app.post(routes.logout, handler);
-    app.post(routes.logoutEverywhere, handler);
-    app.get(routes.sessions, handler);
-    app.delete(`${routes.sessions}/:id`, handler);
-    app.get(routes.jwks, handler);
+    for (const entry of routeTable(routes)) {
+      app.route({ method: entry.method, url: entry.withId ? `${entry.path}/:id` : entry.path, handler });
+    }
   };
   // Like fastify-plugin: `request.auth` and the routes belong to the instance it is registered on.
   Object.assign(plugin, { [Symbol.for('skip-override')]: true });

@@ -7,6 +7,7 @@ import type { SessionMeta } from '@tessera/refresh';
 import type { SessionAccessClaims, SessionTokens } from '@tessera/sessions';
 import type { Context, MiddlewareHandler } from 'hono';
 import { isOwnPath, nodeRequestLike } from './lib/node.js';
+import { routeTable } from './lib/route-table.js';
 import type { HttpAuth, RequestContext, RequestLike } from './types.js';
 
 /** Context variables set by tessera's middleware. */
@@ -81,10 +82,10 @@ export function tesseraHono(http: HttpAuth, options: TesseraHonoOptions = {}): T
       };
     },
     routes() {
-      const { routes } = http;
+      const table = routeTable(http.routes);
       return async (c, next) => {
         // Other requests pass untouched (and cheaply: no Fetch Request is built for them).
-        const response = isOwnPath(c.req.path, routes) ? await http.handle(c.req.raw, context(c)) : undefined;
+        const response = isOwnPath(c.req.path, table) ? await http.handle(c.req.raw, context(c)) : undefined;
         if (response !== undefined) return response;
         await next();
         return undefined;

@@ -45,3 +45,44 @@ describe('createHttpAuth options', () => {
     });
   });
 });
+
+describe('the route table', () => {
+  const http = createHttpAuth({ sessions, refreshToken: { in: 'body' } });
+
+  it('serves exactly its routes; an app route under the prefix is not its own', async () => {
+    const { isOwnPath } = await import('../src/lib/node.js');
+    const { routeTable } = await import('../src/lib/route-table.js');
+    const table = routeTable(http.routes);
+    for (const own of [
+      '/auth/token/refresh',
+      '/auth/token/logout',
+      '/auth/logout-everywhere',
+      '/auth/sessions',
+      '/auth/sessions/abc',
+      '/.well-known/jwks.json',
+    ])
+      expect(isOwnPath(own, table), own).toBe(true);
+    for (const other of [
+      '/auth/login',
+      '/auth/echo',
+      '/auth/sessions/a/b',
+      '/auth/sessions/',
+      '/auth',
+      '/authx/token/refresh',
+    ])
+      expect(isOwnPath(other, table), other).toBe(false);
+    expect(await http.handle(new Request('http://api.test/auth/login', { method: 'POST' }))).toBeUndefined();
+  });
+
+  it('a wrong method is 405 with Allow; a malformed percent-encoding in an id is 400, never a 500', async () => {
+    const wrong = await http.handle(new Request('http://api.test/auth/token/refresh'));
+    expect(wrong?.status).toBe(405);
+    expect(wrong?.headers.get('allow')).toBe('POST');
+    for (const id of ['%E0%A4%A', '%', '%zz']) {
+      const response = await http.handle(
+        new Request(`http://api.test/auth/sessions/${id}`, { method: 'DELETE' }),
+      );
+      expect(response?.status, id).toBe(400);
+    }
+  });
+});

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { HttpAuthRoutes, RequestLike } from '../types.js';
+import type { RequestLike } from '../types.js';
 import { MAX_BODY_BYTES } from './limits.js';
+import { type RouteEntry, routesAt } from './route-table.js';
 
 /**
  * A header view of a Node request that sees every copy of a header. Node's `req.headers` keeps only
@@ -73,6 +74,6 @@ export async function sendResponse(res: ServerResponse, response: Response): Pro
 export const BODY_LIMIT = MAX_BODY_BYTES + 1;
 
 /** Does a path belong to the built-in routes? (Other requests pass through untouched.) */
-export function isOwnPath(path: string, routes: HttpAuthRoutes): boolean {
-  return path === routes.jwks || path.startsWith(`${routes.base}/`);
+export function isOwnPath(path: string, table: readonly RouteEntry[]): boolean {
+  return routesAt(table, path).entries.length > 0;
 }
