@@ -151,14 +151,26 @@ export function createSessions(options: SessionsOptions): Sessions {
     return { accessToken, refreshToken: issued.token, session: summary(session) };
   }
 
+  /** A refresh, as its steps: rotate, enforce the session floor, screen the device, issue. */
   async function refreshTokens(
     refreshToken: string,
     refreshOptions: { meta?: SessionMeta } = {},
   ): Promise<RefreshedTokens> {
     const meta = refreshOptions.meta;
-    let rotated: Awaited<ReturnType<typeof refresh.rotate>>;
+    const rotated = await rotateReporting(refreshToken, meta);
+    const epoch = await enforceFloor(rotated, refreshToken);
+    if (meta !== undefined && rotated.previousMeta !== undefined) {
+      await screenAnomaly(rotated.sessionId, rotated.sub, rotated.previousMeta, meta, refreshToken);
+    }
+    return issueRefreshed(rotated, epoch);
+  }
+
+  type Rotated = Awaited<ReturnType<typeof refresh.rotate>>;
+
+  /** Rotates the refresh token; a refusal is reported, and a reuse or a store behind ends the session. */
+  async function rotateReporting(refreshToken: string, meta: SessionMeta | undefined): Promise<Rotated> {
     try {
-      rotated = await refresh.rotate(refreshToken, meta === undefined ? {} : { meta });
+      return await refresh.rotate(refreshToken, meta === undefined ? {} : { meta });
     } catch (error) {
       rejected('refresh', refreshToken, error);
       if (
@@ -174,9 +186,15 @@ export function createSessions(options: SessionsOptions): Sessions {
       }
       throw error;
     }
+  }
+
+  /**
+   * Ends a session created under the user's session floor; else resolves the user's epoch for the
+   * new token. Security: one read of both counters. The new token carries the epoch that was just
+   * checked against the session; a revokeUser landing after this read makes that epoch stale at once.
+   */
+  async function enforceFloor(rotated: Rotated, refreshToken: string): Promise<number> {
     const { sessionId, sub } = rotated;
-    // Security: one read of both counters. The new token carries the epoch that was just checked
-    // against the session; a revokeUser landing after this read makes that epoch stale at once.
     const { epoch, sessionFloor } = await denylist.epochs(sub);
     if ((rotated.epoch ?? 0) < sessionFloor) {
       // Its access tokens are under the floor's epoch already; the denylist call makes it certain.
@@ -185,18 +203,16 @@ export function createSessions(options: SessionsOptions): Sessions {
       rejected('refresh', refreshToken, error);
       throw error;
     }
-    if (meta !== undefined && rotated.previousMeta !== undefined) {
-      await screenAnomaly(sessionId, sub, rotated.previousMeta, meta, refreshToken);
-    }
+    return epoch;
+  }
+
+  /** The new pair of a refreshed session, with the claims asked again of the resolver. */
+  async function issueRefreshed(rotated: Rotated, epoch: number): Promise<RefreshedTokens> {
+    const { sessionId, sub } = rotated;
     const claims = await claimsOf(sub);
     const accessToken = issueAccess(sub, sessionId, epoch, rotated.session.createdAt.getTime(), claims);
-    emit({
-      type: rotated.retried ? 'session.retried' : 'session.rotated',
-      at: clock(),
-      sessionId,
-      sub,
-      generation: rotated.generation,
-    });
+    const type = rotated.retried ? 'session.retried' : 'session.rotated';
+    emit({ type, at: clock(), sessionId, sub, generation: rotated.generation });
     return { accessToken, refreshToken: rotated.token, session: rotated.session, retried: rotated.retried };
   }
 
