@@ -3,7 +3,16 @@ import { createDeadlines, durableReply, KEY_PREFIX, KEY_PREFIX_RULE } from '@tes
 import type { Cluster, Redis } from 'ioredis';
 import { createBatcher } from './lib/batching.js';
 import type { Mutable } from './lib/mutable.js';
-import { CREATE, LIST, RECORD_FIELDS, REVOKE, REVOKE_ALL, ROTATE, UNROTATE } from './lib/scripts.js';
+import {
+  CREATE,
+  LIST,
+  RECORD_FIELDS,
+  REVOKE,
+  REVOKE_ALL,
+  ROTATE,
+  ROTATE_REPLY,
+  UNROTATE,
+} from './lib/scripts.js';
 import { NONCE_DIGEST_LENGTH, ownerName, suffixOfSession, tagOfSession } from './lib/token-format.js';
 import type {
   RefreshStore,
@@ -334,19 +343,19 @@ function rotateOutcomes(
     const withMeta = request.meta !== undefined;
     if (status === 'unknown') {
       outcomes.push({ status });
-      at += 1;
+      at += ROTATE_REPLY.unknown;
     } else if (status === 'rotated') {
       outcomes.push({ status, session: rotatedSession(reply, at, request) });
-      at += withMeta ? 8 : 5;
+      at += ROTATE_REPLY.rotated + (withMeta ? ROTATE_REPLY.meta : 0);
     } else if (status !== undefined) {
       const session = otherSession(reply, at, status, withMeta);
       if (status === 'expired')
         outcomes.push({ status, session, reason: reply[at + 1] === 'absolute' ? 'absolute' : 'idle' });
       else outcomes.push({ status, session });
-      at += withMeta ? 12 : 9;
+      at += ROTATE_REPLY.full + (withMeta ? ROTATE_REPLY.meta : 0);
     } else if (code === -1) {
       outcomes.push(new Error(`the rotate script failed: ${String(reply[at + 1])}`));
-      at += 2;
+      at += ROTATE_REPLY.failed;
     } else {
       // Out of step with the script: no later rotation of this reply can be read either.
       const unexpected = new Error('unexpected reply from the rotate script');

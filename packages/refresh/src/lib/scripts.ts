@@ -187,6 +187,23 @@ redis.call('SET', KEYS[2], '${INDEX_VERSION}' .. table.concat(kept), 'PX', math.
 return evicted
 `;
 
+/**
+ * How many values each kind of rotation reply holds (see ROTATE's header): the script writes them
+ * and redis-store.ts reads them by these widths, so the two cannot drift.
+ */
+export const ROTATE_REPLY = {
+  /** `{0}`: unknown. */
+  unknown: 1,
+  /** `{1, c, a, e, s}`: rotated. */
+  rotated: 5,
+  /** `{status, detail, s, g, c, u, a, i, e}`: retry, reused, revoked, expired. */
+  full: 9,
+  /** `y p l` after a reply, when the caller asked for the stored metadata. */
+  meta: 3,
+  /** `{-1, message}`: this rotation failed. */
+  failed: 2,
+} as const;
+
 export const ROTATE = `
 -- rotate: the rotation state machine (docs/refresh-tokens.md), for one or more sessions, each atomically.
 -- KEYS[1..n]  session keys, one per rotation (on a Cluster, n is 1)
@@ -215,8 +232,8 @@ local out, o = {}, 0
 local function reply(status, detail, s, g, c, u, a, i, e, withMeta, y, p, l)
   out[o + 1] = status; out[o + 2] = detail; out[o + 3] = s; out[o + 4] = g; out[o + 5] = c
   out[o + 6] = u + c; out[o + 7] = a + c; out[o + 8] = i + c; out[o + 9] = e - 1
-  o = o + 9
-  if withMeta then out[o + 1] = y; out[o + 2] = p; out[o + 3] = l; o = o + 3 end
+  o = o + ${ROTATE_REPLY.full}
+  if withMeta then out[o + 1] = y; out[o + 2] = p; out[o + 3] = l; o = o + ${ROTATE_REPLY.meta} end
 end
 -- The tail of a record (revocation reason, device metadata); nil when it does not decode exactly
 -- (too short, or bytes left over).
@@ -243,10 +260,10 @@ local function rotate(key, from, presented, nonce, now, grace, idleTtl, m)
   if tonumber(presented) == g then
     local idle = math.min(now + tonumber(idleTtl), a)
     out[o + 1] = 1; out[o + 2] = c; out[o + 3] = a + c; out[o + 4] = e - 1; out[o + 5] = s
-    o = o + 5
+    o = o + ${ROTATE_REPLY.rotated}
     if withMeta then
       out[o + 1] = y; out[o + 2] = p; out[o + 3] = l
-      o = o + 3
+      o = o + ${ROTATE_REPLY.meta}
       local y2, p2, l2 = y, p, l
       for j = from + 1, from + m, 2 do
         local f = ARGV[j]
