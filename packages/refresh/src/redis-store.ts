@@ -6,6 +6,7 @@ import type { Mutable } from './lib/mutable.js';
 import {
   CREATE,
   LIST,
+  META_FIELDS,
   RECORD_FIELDS,
   REVOKE,
   REVOKE_ALL,
@@ -289,9 +290,10 @@ function assertReason(reason: string): void {
 
 function metaFields(meta: SessionMeta | undefined): [string, string][] {
   const fields: [string, string][] = [];
-  if (meta?.userAgent !== undefined) fields.push(['ua', meta.userAgent]);
-  if (meta?.ip !== undefined) fields.push(['ip', meta.ip]);
-  if (meta?.label !== undefined) fields.push(['lb', meta.label]);
+  for (const { name, arg } of META_FIELDS) {
+    const value = meta?.[name];
+    if (value !== undefined) fields.push([arg, value]);
+  }
   return fields;
 }
 
@@ -410,11 +412,13 @@ function otherSession(
   };
 }
 
-function metaOf(userAgent: Field | undefined, ip: Field | undefined, label: Field | undefined): SessionMeta {
-  const meta: { userAgent?: string; ip?: string; label?: string } = {};
-  if (userAgent !== undefined && userAgent !== '') meta.userAgent = String(userAgent);
-  if (ip !== undefined && ip !== '') meta.ip = String(ip);
-  if (label !== undefined && label !== '') meta.label = String(label);
+/** The metadata values of a reply, in META_FIELDS order ('' or missing: absent), as SessionMeta. */
+function metaOf(...values: (Field | undefined)[]): SessionMeta {
+  const meta: Mutable<SessionMeta> = {};
+  META_FIELDS.forEach(({ name }, n) => {
+    const value = values[n];
+    if (value !== undefined && value !== '') meta[name] = String(value);
+  });
   return meta;
 }
 

@@ -28,6 +28,16 @@
 
 import { SESSION_SUFFIX_LENGTH as SUFFIX_LENGTH } from './token-format.js';
 
+/**
+ * The device metadata, one entry per field: its `SessionMeta` name, its name as a script argument
+ * (and in RECORD_FIELDS), and its variable in the scripts' Lua. Everything below derives from it.
+ */
+export const META_FIELDS = [
+  { name: 'userAgent', arg: 'ua', lua: 'y' },
+  { name: 'ip', arg: 'ip', lua: 'p' },
+  { name: 'label', arg: 'lb', lua: 'l' },
+] as const;
+
 /** The fields of a session in LIST replies, in this order (absolute times in ms). */
 export const RECORD_FIELDS = [
   's',
@@ -71,7 +81,7 @@ export const HOT_RANGE = { from: HOT_OFFSET, to: HOT_OFFSET + 21 } as const;
  */
 const HELPERS = `
 local LAYOUT = '${LAYOUT}'
-local META = {ua = 'y', ip = 'p', lb = 'l'}
+local META = {${META_FIELDS.map((f) => `${f.arg} = '${f.lua}'`).join(', ')}}
 -- A record as a table; nil when there is none; false when it does not decode (another version,
 -- damaged, a key of another type): treated as no session, and never rewritten or deleted.
 local function load(key)
@@ -267,7 +277,7 @@ local function rotate(key, from, presented, nonce, now, grace, idleTtl, m)
       local y2, p2, l2 = y, p, l
       for j = from + 1, from + m, 2 do
         local f = ARGV[j]
-        if f == 'ua' then y2 = ARGV[j + 1] elseif f == 'ip' then p2 = ARGV[j + 1] elseif f == 'lb' then l2 = ARGV[j + 1] end
+        ${META_FIELDS.map((f) => `if f == '${f.arg}' then ${f.lua}2 = ARGV[j + 1]`).join(' else')} end
       end
       if y2 ~= y or p2 ~= p or l2 ~= l then
         redis.call('SET', key, struct.pack('${LAYOUT}', ${RECORD_VERSION}, n, g + 1, now, now, idle, c, a, v, e,
