@@ -7,6 +7,7 @@ import {
   CREATE,
   LIST,
   META_FIELDS,
+  maxOf,
   RECORD_FIELDS,
   REVOKE,
   REVOKE_ALL,
@@ -253,8 +254,8 @@ class UnconfirmedWrite extends Error {
 }
 
 /** Offsets from the creation time are stored in 5 signed bytes, times and counters in 6 or 7 (scripts.ts). */
-const MAX_OFFSET = 2 ** 39 - 1;
-const MAX_TIME = 2 ** 48 - 1;
+const MAX_OFFSET = maxOf('u');
+const MAX_TIME = maxOf('c');
 
 /**
  * Rejects a record the binary layout cannot hold exactly, rather than storing a wrapped number.

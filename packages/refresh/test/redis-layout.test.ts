@@ -6,7 +6,7 @@
  */
 import { createRedisStore } from '@tessera/refresh/redis';
 import { describe, expect, it } from 'vitest';
-import { HOT_RANGE as HOT, INDEX_VERSION, RECORD_VERSION } from '../src/lib/scripts.js';
+import { HOT_RANGE as HOT, INDEX_VERSION, maxOf, RECORD_VERSION } from '../src/lib/scripts.js';
 import { newSessionId } from '../src/lib/token-format.js';
 import { NOW, service, standaloneClient, testClock } from './support/backends.js';
 
@@ -128,17 +128,17 @@ describe('Redis session layout', () => {
     };
     for (const bad of [
       { createdAt: -1 },
-      { createdAt: 2 ** 48 },
+      { createdAt: maxOf('c') + 1 },
       { createdAt: NOW + 0.5 },
-      { generation: 2 ** 48 },
-      { absoluteExpiresAt: NOW + 2 ** 39 },
-      { lastUsedAt: NOW - 2 ** 39 },
+      { generation: maxOf('g') + 1 },
+      { absoluteExpiresAt: NOW + maxOf('a') + 1 },
+      { lastUsedAt: NOW - maxOf('u') - 1 },
       { epoch: 2 ** 53 },
       { sub: 'é'.repeat(40_000) },
       { meta: { userAgent: 'u'.repeat(70_000) } },
       { nonceDigest: 'n'.repeat(21) },
       { nonceDigest: 'n'.repeat(23) },
-      { revokedAt: NOW + 2 ** 39 - 1 },
+      { revokedAt: NOW + maxOf('v') },
     ]) {
       await expect(store.create({ ...record, ...bad }, 10)).rejects.toThrow(RangeError);
     }
@@ -146,10 +146,10 @@ describe('Redis session layout', () => {
     await expect(store.revoke(record.sessionId, 'r'.repeat(70_000), NOW)).rejects.toThrow(RangeError);
     // The limits themselves are storable.
     await store.create(
-      { ...record, absoluteExpiresAt: NOW + 2 ** 39 - 1, epoch: Number.MAX_SAFE_INTEGER },
+      { ...record, absoluteExpiresAt: NOW + maxOf('a'), epoch: Number.MAX_SAFE_INTEGER },
       10,
     );
     const [listed] = await store.list('bob', NOW);
-    expect(listed).toMatchObject({ absoluteExpiresAt: NOW + 2 ** 39 - 1, epoch: Number.MAX_SAFE_INTEGER });
+    expect(listed).toMatchObject({ absoluteExpiresAt: NOW + maxOf('a'), epoch: Number.MAX_SAFE_INTEGER });
   });
 });

@@ -26,7 +26,7 @@
  * (+/- 17 years); the store checks the ranges before it writes (see redis-store.ts).
  */
 
-import { SESSION_SUFFIX_LENGTH as SUFFIX_LENGTH } from './token-format.js';
+import { NONCE_DIGEST_LENGTH, SESSION_SUFFIX_LENGTH as SUFFIX_LENGTH } from './token-format.js';
 
 /**
  * The device metadata, one entry per field: its `SessionMeta` name, its name as a script argument
@@ -65,15 +65,63 @@ export const RECORD_FIELDS = [
 export const RECORD_VERSION = 1;
 /** The owner index starts with this character (then the session id suffixes); an index of 22k characters predates it. */
 export const INDEX_VERSION = '1';
+/**
+ * The record layout, field by field, in order (the table above): each field's `struct` format.
+ * `I<n>`/`i<n>`: an unsigned/signed integer of n bytes; `c<n>`: n bytes; `I<n>c0`: a string after
+ * an n-byte length. The format strings, the hot part's offset and the numeric limits derive from it.
+ */
+export const RECORD_LAYOUT = {
+  head: [
+    ['version', 'I1'],
+    ['n', `c${NONCE_DIGEST_LENGTH}`],
+    ['g', 'I6'],
+    ['u', 'i5'],
+    ['r', 'i5'],
+    ['i', 'i5'],
+    ['c', 'I6'],
+    ['a', 'i5'],
+    ['v', 'i5'],
+    ['e', 'I7'],
+    ['k', 'I1c0'],
+    ['s', 'I2c0'],
+  ],
+  /** w y p l: only a revocation, a reuse or a rotation with metadata needs them. */
+  tail: [
+    ['w', 'I2c0'],
+    ['y', 'I2c0'],
+    ['p', 'I2c0'],
+    ['l', 'I2c0'],
+  ],
+  /** The fields a rotation rewrites in place (contiguous, fixed size). */
+  hot: ['g', 'u', 'r', 'i'],
+} as const;
+
+type LayoutField = (typeof RECORD_LAYOUT.head)[number][0];
+const formatOf = (field: LayoutField) => RECORD_LAYOUT.head.find(([name]) => name === field)![1];
+/** Bytes of a fixed-size field (`I<n>`, `i<n>` or `c<n>`). */
+const sizeOf = (format: string) => Number(/^[Iic](\d+)$/.exec(format)![1]);
+/** Largest value a field's format holds: unsigned `I<n>`, or the positive half of signed `i<n>`. */
+export const maxOf = (field: LayoutField) => {
+  const format = formatOf(field);
+  return format.startsWith('i') ? 2 ** (8 * sizeOf(format) - 1) - 1 : 2 ** (8 * sizeOf(format)) - 1;
+};
+
 /** The whole record, and its hot part (g u r i) that a rotation rewrites at {@link HOT_OFFSET}. */
-const LAYOUT_HEAD = 'I1c22I6i5i5i5I6i5i5I7I1c0I2c0';
-/** w y p l: only a revocation, a reuse or a rotation with metadata needs them. */
-const LAYOUT_TAIL = 'I2c0I2c0I2c0I2c0';
+const LAYOUT_HEAD = RECORD_LAYOUT.head.map(([, format]) => format).join('');
+const LAYOUT_TAIL = RECORD_LAYOUT.tail.map(([, format]) => format).join('');
 const LAYOUT = `>${LAYOUT_HEAD}${LAYOUT_TAIL}`;
-const HOT = '>I6i5i5i5';
-const HOT_OFFSET = 23;
+const HOT = `>${RECORD_LAYOUT.hot.map(formatOf).join('')}`;
+const HOT_OFFSET = RECORD_LAYOUT.head
+  .slice(
+    0,
+    RECORD_LAYOUT.head.findIndex(([name]) => name === RECORD_LAYOUT.hot[0]),
+  )
+  .reduce((bytes, [, format]) => bytes + sizeOf(format), 0);
 /** Bytes of the record a rotation rewrites in place: generation, last used, rotated, idle expiry. */
-export const HOT_RANGE = { from: HOT_OFFSET, to: HOT_OFFSET + 21 } as const;
+export const HOT_RANGE = {
+  from: HOT_OFFSET,
+  to: HOT_OFFSET + RECORD_LAYOUT.hot.reduce((bytes, field) => bytes + sizeOf(formatOf(field)), 0),
+} as const;
 
 /**
  * Shared helpers: decode a record to a table of absolute times (missing fields nil), encode it back,
