@@ -65,7 +65,7 @@ export function createHttpAuth(options: HttpAuthOptions): HttpAuth {
     }
     const scope = authOptions.scope;
     // One promise chain, no extra async frame: this runs on every request.
-    return sessions.verify(credential.token, scope === undefined ? {} : { scope }).then(
+    return sessions.verify(credential.token, scope === undefined ? undefined : { scope }).then(
       (claims): AuthResult => ({ ok: true, claims }),
       (error: unknown): AuthResult => {
         const needed = typeof scope === 'string' ? scope : scope?.join(' ');
