@@ -143,8 +143,11 @@ export class RedisServer {
   /** Starts a replica of this server (same persistence settings unless `extra` says otherwise). */
   async replica(extra: readonly string[] = []): Promise<RedisServer> {
     const replica = await RedisServer.start(['--replicaof', '127.0.0.1', String(this.port), ...extra]);
+    // Synced as both sides see it: the primary counts the replica online only past the full sync.
     await waitFor(
-      async () => (await replica.cli('INFO', 'replication')).includes('master_link_status:up'),
+      async () =>
+        (await replica.cli('INFO', 'replication')).includes('master_link_status:up') &&
+        /^slave\d+:.*state=online/m.test(await this.cli('INFO', 'replication')),
       `the replica on port ${replica.port} to sync`,
     );
     return replica;
