@@ -6,10 +6,10 @@
 import { execFile } from 'node:child_process';
 import { hash, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
+import { platform } from '@tessera/core/internal';
 import { createMemoryStore, createRefreshTokens, type RefreshStore } from '@tessera/refresh';
 import { createRedisStore } from '@tessera/refresh/redis';
 import { Redis } from 'ioredis';
-import { createHmacSha256 } from '../packages/refresh/src/lib/hmac.js';
 import { RedisServer } from '../test/support/redis.js';
 import { rawSignatureCheck } from './access-tokens.js';
 import { type Candidate, compare, medianOf, pairedRatio } from './lib/measure.js';
@@ -61,7 +61,7 @@ async function memoryRotation(): Promise<Candidate> {
  * store's own HMAC construction (verify the presented token's MAC, hash its nonce, MAC the successor).
  */
 function cryptoFloor(): Candidate {
-  const mac = createHmacSha256(secrets[0]!.secret);
+  const mac = platform.hmacSha256(secrets[0]!.secret);
   const body = `rt1.b1.${'A'.repeat(33)}.12.${'n'.repeat(43)}`;
   return {
     name: FLOOR,

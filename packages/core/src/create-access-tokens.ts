@@ -12,6 +12,7 @@ import { createHeaderResolver } from './lib/header.js';
 import { buildClaims } from './lib/issue-claims.js';
 import { importKeySet } from './lib/key-set.js';
 import { resolveOptions } from './lib/options.js';
+import { platform } from './lib/platform/index.js';
 import { scrubbedCause } from './lib/scrub.js';
 import { checkKeys, parseStrictJsonObject } from './lib/strict-json.js';
 import { VerifiedTokenCache } from './lib/verified-cache.js';
@@ -56,9 +57,7 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
   const headerSegment =
     signing === undefined
       ? ''
-      : Buffer.from(JSON.stringify({ alg: signing.alg, kid: signing.kid, typ: 'at+jwt' })).toString(
-          'base64url',
-        );
+      : platform.bytes.toBase64url(JSON.stringify({ alg: signing.alg, kid: signing.kid, typ: 'at+jwt' }));
   const publicKeys: JwkSet = Object.freeze({
     keys: Object.freeze(
       [...keys.byKid.values()].flatMap((entry) => (entry.publicJwk ? [entry.publicJwk] : [])),
@@ -67,7 +66,7 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
 
   // Scratch space for the decoded claims. Verification is synchronous up to the revocation check, so
   // one buffer per instance is never shared between two calls in flight.
-  const payloadBytes = Buffer.alloc(maxTokenBytes);
+  const payloadBytes = new Uint8Array(maxTokenBytes);
 
   /** Every check that depends only on the token and the time; the result may be cached until `exp`. */
   function verifyToken(token: string, nowMs: number): AccessTokenClaims {
@@ -76,7 +75,7 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
     if (token.length > maxTokenBytes) throw malformed('the token is larger than allowed', 'too_large');
     // Security: ASCII only. Node's base64 decoder and latin1 encoder both map some other characters onto
     // ASCII ones, which would let two spellings of one token verify.
-    if (Buffer.byteLength(token, 'utf8') !== token.length)
+    if (platform.bytes.utf8Length(token) !== token.length)
       throw malformed('the token is not ASCII', 'not_ascii');
     const firstDot = token.indexOf('.');
     const secondDot = token.indexOf('.', firstDot + 1);
@@ -173,7 +172,7 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
         });
       }
     }
-    const signingInput = `${headerSegment}.${Buffer.from(json).toString('base64url')}`;
+    const signingInput = `${headerSegment}.${platform.bytes.toBase64url(json)}`;
     const token = `${signingInput}.${signing.sign(signingInput)}`;
     if (token.length > maxTokenBytes) {
       throw new TokenClaimsError(`cannot issue: the token would exceed ${maxTokenBytes} bytes`, {

@@ -23,4 +23,5 @@ export {
   parseOptions,
   serviceOption,
 } from './lib/option-schemas.js';
+export { type Platform, platform } from './lib/platform/index.js';
 export { scrubbedCause } from './lib/scrub.js';

@@ -1,5 +1,5 @@
 import { TesseraError, UnavailableError } from '@tessera/core';
-import { createDeadlines, durableReply, scrubbedCause } from '@tessera/core/internal';
+import { createDeadlines, durableReply, platform, scrubbedCause } from '@tessera/core/internal';
 import type { Cluster, Redis } from 'ioredis';
 import { LogFollower } from './lib/follower.js';
 import { requireRevocableId } from './lib/ids.js';
@@ -261,7 +261,7 @@ export function createDenylist(options: DenylistOptions): Denylist {
     for (let tries = 0; tries < 3; tries++) {
       const waitMs = pastOriginSecond - clock();
       if (!(waitMs > 0 && waitMs <= 1000)) break;
-      await new Promise((resolve) => setTimeout(resolve, waitMs + 1));
+      await platform.sleep(waitMs + 1);
     }
     // An epoch below one this process has seen means lost data: never hand out the lower one.
     const seen = view?.epochOf(sub) ?? 0;

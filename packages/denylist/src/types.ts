@@ -91,7 +91,7 @@ export interface DenylistOptions extends DenylistTimingOptions {
   readonly maxStaleness?: number;
   /** Longest wait for one Redis call of `epoch` / `revokeUser` / `revokeSession`, in ms. Default 2000. */
   readonly timeoutMs?: number;
-  /** Where configuration warnings go (Redis persistence, eviction). Default `process.emitWarning`. */
+  /** Where configuration warnings go (Redis persistence, eviction). Default: the platform's warning (`process.emitWarning` on Node). */
   readonly onWarning?: (message: string) => void;
   /**
    * How many replicas must hold a revocation before `revokeUser` / `revokeSession` resolve (Redis

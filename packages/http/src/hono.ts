@@ -2,12 +2,11 @@
  * `@tessera/http/hono`: the Hono (4) adapter. Hono speaks Fetch, so this is thin.
  * @packageDocumentation
  */
-import type { IncomingMessage } from 'node:http';
 import type { SessionMeta } from '@tessera/refresh';
 import type { SessionAccessClaims, SessionTokens } from '@tessera/sessions';
 import type { Context, MiddlewareHandler } from 'hono';
-import { isOwnPath, nodeRequestLike } from './lib/node.js';
-import { routeTable } from './lib/route-table.js';
+import { nodeRequestLike, type RawRequest } from './lib/raw-headers.js';
+import { isOwnPath, routeTable } from './lib/route-table.js';
 import type { HttpAuth, RequestContext, RequestLike } from './types.js';
 
 /** Context variables set by tessera's middleware. */
@@ -39,11 +38,12 @@ export interface TesseraHonoOptions {
   readonly ip?: (c: Context) => string | undefined;
 }
 
+/** What @hono/node-server binds: the Node request, read through its portable shape only. */
 interface NodeBindings {
-  incoming?: IncomingMessage;
+  incoming?: RawRequest & { readonly socket?: { readonly remoteAddress?: string | undefined } };
 }
 
-const incomingOf = (c: Context): IncomingMessage | undefined => (c.env as NodeBindings | undefined)?.incoming;
+const incomingOf = (c: Context) => (c.env as NodeBindings | undefined)?.incoming;
 const nodeIp = (c: Context): string | undefined => incomingOf(c)?.socket?.remoteAddress;
 
 /**

@@ -50,7 +50,7 @@ describe('the route table', () => {
   const http = createHttpAuth({ sessions, refreshToken: { in: 'body' } });
 
   it('serves exactly its routes; an app route under the prefix is not its own', async () => {
-    const { isOwnPath } = await import('../src/lib/node.js');
+    const { isOwnPath } = await import('../src/lib/route-table.js');
     const { routeTable } = await import('../src/lib/route-table.js');
     const table = routeTable(http.routes);
     for (const own of [

@@ -1,5 +1,5 @@
 import { ConfigError, type UnavailableError } from '@tessera/core';
-import { createDeadlines, durableReply, KEY_PREFIX, KEY_PREFIX_RULE } from '@tessera/core/internal';
+import { createDeadlines, durableReply, KEY_PREFIX, KEY_PREFIX_RULE, platform } from '@tessera/core/internal';
 import type { Cluster, Redis } from 'ioredis';
 import { createBatcher } from './lib/batching.js';
 import type { Mutable } from './lib/mutable.js';
@@ -282,7 +282,7 @@ function assertStorable(record: SessionRecord): void {
 
 /** Strings are stored after a 2-byte length. */
 function textFits(text: string | undefined): boolean {
-  return text === undefined || Buffer.byteLength(text) <= 0xffff;
+  return text === undefined || platform.bytes.utf8Length(text) <= 0xffff;
 }
 
 function assertReason(reason: string): void {

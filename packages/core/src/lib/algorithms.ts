@@ -1,5 +1,5 @@
-import { constants, createHmac, type KeyObject, sign, timingSafeEqual, verify } from 'node:crypto';
 import { decodeCanonicalBase64url } from './base64url.js';
+import { type ImportedKey, platform } from './platform/index.js';
 
 /** The JWS algorithms tessera signs and verifies. EdDSA means Ed25519. */
 export const ALGORITHMS = ['EdDSA', 'ES256', 'RS256', 'PS256', 'HS256'] as const;
@@ -13,70 +13,32 @@ export type Signer = (signingInput: string) => string;
  */
 export type Verifier = (token: string, end: number) => boolean;
 
-const PSS = { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 } as const;
+/** What a key of each family is, once imported: an HMAC secret, or a platform key. */
+export type SigningKey = { readonly secret: Uint8Array } | { readonly imported: ImportedKey };
 
 /** A signer bound to one key (validated elsewhere to suit `alg`). */
-export function createSigner(alg: Algorithm, key: KeyObject): Signer {
-  switch (alg) {
-    case 'HS256':
-      return (input) => createHmac('sha256', key).update(input, 'latin1').digest('base64url');
-    case 'EdDSA':
-      return (input) => sign(null, Buffer.from(input, 'latin1'), key).toString('base64url');
-    case 'ES256': {
-      // JWS wants the fixed-size r||s form (RFC 7518 section 3.4), not DER.
-      const options = { key, dsaEncoding: 'ieee-p1363' } as const;
-      return (input) => sign('sha256', Buffer.from(input, 'latin1'), options).toString('base64url');
-    }
-    case 'RS256':
-      return (input) => sign('sha256', Buffer.from(input, 'latin1'), key).toString('base64url');
-    case 'PS256': {
-      // RFC 7518 section 3.5: MGF1 with SHA-256 and a salt as long as the hash.
-      const options = { key, ...PSS } as const;
-      return (input) => sign('sha256', Buffer.from(input, 'latin1'), options).toString('base64url');
-    }
-  }
+export function createSigner(alg: Algorithm, key: SigningKey): Signer {
+  if ('secret' in key) return platform.hmacSha256(key.secret);
+  if (alg === 'HS256') throw new TypeError('HS256 needs a secret');
+  return platform.signer(alg, key.imported);
 }
 
 /**
- * A verifier bound to one key. It decodes the base64url signature into its own scratch buffer of the
- * exact signature size, refusing any non-canonical spelling. Verification is synchronous, so scratch
- * buffers are never shared between two calls in flight.
+ * A verifier bound to one key. HS256 compares base64url MACs in constant time (a byte-by-byte early
+ * exit would leak the MAC one byte at a time); since our MAC is canonical, an equal one is too.
+ * Asymmetric signatures are decoded into a scratch buffer of the exact signature size, refusing any
+ * non-canonical spelling. Verification is synchronous, so the scratch buffer is never shared
+ * between two calls in flight.
  */
-export function createVerifier(alg: Algorithm, key: KeyObject, signatureBytes: number): Verifier {
-  const signature = Buffer.alloc(signatureBytes);
-  if (alg === 'HS256') {
-    // The token is ASCII, so hashing the string as latin1 hashes exactly its bytes, with no copy.
-    // Constant-time comparison: a byte-by-byte early exit would leak the MAC one byte at a time.
-    return (token, end) =>
-      decodeCanonicalBase64url(token.slice(end + 1), signature) === signatureBytes &&
-      timingSafeEqual(createHmac('sha256', key).update(token.slice(0, end), 'latin1').digest(), signature);
+export function createVerifier(alg: Algorithm, key: SigningKey, signatureBytes: number): Verifier {
+  if ('secret' in key) {
+    const mac = platform.hmacSha256(key.secret);
+    return (token, end) => platform.equalText(mac(token.slice(0, end)), token.slice(end + 1));
   }
-  const check = createSignatureCheck(alg, key);
-  let input = Buffer.alloc(1024);
-  return (token, end) => {
-    if (decodeCanonicalBase64url(token.slice(end + 1), signature) !== signatureBytes) return false;
-    if (input.length < end) input = Buffer.alloc(end * 2);
-    input.write(token, 0, end, 'latin1');
-    return check(input.subarray(0, end), signature);
-  };
-}
-
-function createSignatureCheck(
-  alg: Exclude<Algorithm, 'HS256'>,
-  key: KeyObject,
-): (data: Buffer, signature: Buffer) => boolean {
-  switch (alg) {
-    case 'EdDSA':
-      return (data, signature) => verify(null, data, key, signature);
-    case 'ES256': {
-      const options = { key, dsaEncoding: 'ieee-p1363' } as const;
-      return (data, signature) => verify('sha256', data, options, signature);
-    }
-    case 'RS256':
-      return (data, signature) => verify('sha256', data, key, signature);
-    case 'PS256': {
-      const options = { key, ...PSS } as const;
-      return (data, signature) => verify('sha256', data, options, signature);
-    }
-  }
+  if (alg === 'HS256') throw new TypeError('HS256 needs a secret');
+  const signature = new Uint8Array(signatureBytes);
+  const check = platform.verifier(alg, key.imported);
+  return (token, end) =>
+    decodeCanonicalBase64url(token.slice(end + 1), signature) === signatureBytes &&
+    check(token, end, signature);
 }

@@ -1,3 +1,5 @@
+import { platform } from './platform/index.js';
+
 /**
  * Canonical unpadded base64url (RFC 7515 section 2 / RFC 4648 section 5).
  *
@@ -30,16 +32,17 @@ export function isCanonicalBase64url(text: string): boolean {
  * not canonical (or does not fit).
  *
  * `text` MUST be ASCII (the verifier checks the whole token first): Node's decoder maps some
- * non-ASCII characters onto ASCII ones. For ASCII it skips every character outside the alphabet, so
- * such a character shows as a short output; it also accepts the standard alphabet's `+` and `/`, and
- * ignores trailing bits, which we check. This costs half a decode-and-re-encode round trip.
+ * non-ASCII characters onto ASCII ones. The platform's decoder writes fewer bytes for a character
+ * outside the alphabet, so such a character shows as a short output; Node's also accepts the
+ * standard alphabet's `+` and `/`, and ignores trailing bits, which we check. This costs half a
+ * decode-and-re-encode round trip.
  */
-export function decodeCanonicalBase64url(text: string, target: Buffer): number {
+export function decodeCanonicalBase64url(text: string, target: Uint8Array): number {
   const length = text.length;
   const expected = (length * 3) >> 2;
   const remainder = length & 3;
   if (length === 0 || remainder === 1 || expected > target.length) return -1;
-  if (target.write(text, 0, 'base64url') !== expected) return -1;
+  if (platform.bytes.decodeBase64urlInto(text, target) !== expected) return -1;
   if (text.indexOf('+') !== -1 || text.indexOf('/') !== -1) return -1;
   if (remainder === 0) return expected;
   const last = SIX_BITS[text.charCodeAt(length - 1)]!;

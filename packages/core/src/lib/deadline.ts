@@ -1,3 +1,5 @@
+import { platform } from './platform/index.js';
+
 /**
  * Deadlines for store calls without a timer per call: one shared, unref'd interval sweeps the
  * pending calls every quarter of the timeout, so a call fails at most 1.25 x `timeoutMs` after it
@@ -55,14 +57,14 @@ class Pending<R> implements Tracked<R> {
 
 export function createDeadlines(timeoutMs: number): Deadlines {
   const pending = new Set<Pending<unknown>>();
-  let timer: NodeJS.Timeout | undefined;
+  let cancel: (() => void) | undefined;
 
   function sweep(): void {
     const now = performance.now();
     for (const entry of pending) if (now >= entry.deadline) entry.reject(new TimeoutError(timeoutMs));
-    if (pending.size === 0 && timer !== undefined) {
-      clearInterval(timer);
-      timer = undefined;
+    if (pending.size === 0 && cancel !== undefined) {
+      cancel();
+      cancel = undefined;
     }
   }
 
@@ -73,10 +75,7 @@ export function createDeadlines(timeoutMs: number): Deadlines {
   ): Tracked<R> {
     const entry = new Pending<R>(performance.now() + timeoutMs, pending, resolve, reject, settled);
     pending.add(entry as Pending<unknown>);
-    if (timer === undefined) {
-      timer = setInterval(sweep, Math.max(1, Math.ceil(timeoutMs / 4)));
-      timer.unref();
-    }
+    if (cancel === undefined) cancel = platform.every(Math.max(1, Math.ceil(timeoutMs / 4)), sweep);
     return entry;
   }
 

@@ -1,6 +1,7 @@
 import { TokenClaimsError, TokenMalformedError, TokenSignatureError } from '../errors.js';
 import { isCanonicalBase64url } from './base64url.js';
 import type { KeyEntry, KeySet } from './key-set.js';
+import { platform } from './platform/index.js';
 import { parseStrictJsonObject } from './strict-json.js';
 
 /** Header parameters we accept. Security: `jwk`, `jku`, `x5u`, `x5c` would let the token pick its own key; `crit`, `b64`, `zip` change how the token is processed. All are refused. */
@@ -35,7 +36,7 @@ function resolveHeader(segment: string, keys: KeySet): KeyEntry {
       reason: 'header_encoding',
     });
   }
-  const parsed = parseStrictJsonObject(Buffer.from(segment, 'base64url'));
+  const parsed = parseStrictJsonObject(platform.bytes.fromBase64url(segment));
   if (!parsed.ok) {
     throw new TokenMalformedError(`the token header is not a strict JSON object (${parsed.failure})`, {
       reason: `header_${parsed.failure}`,

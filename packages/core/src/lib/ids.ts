@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto';
+import { platform } from './platform/index.js';
 
 /** Longest user or session id any package accepts (a token is at most 64 KiB anyway). */
 export const MAX_ID_LENGTH = 16_384;
@@ -21,6 +21,6 @@ export function isWellFormedId(value: unknown): value is string {
  * event fingerprints in place of an id or a token.
  */
 export function sha256Name(text: string, chars = 43): string {
-  const digest = hash('sha256', text, 'base64url');
+  const digest = platform.sha256(text);
   return chars >= 43 ? digest : digest.slice(0, chars);
 }

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { TokenClaimsError } from '../errors.js';
 import type { AccessTokenClaims, IssueInput } from '../types.js';
+import { platform } from './platform/index.js';
 
 /** Claims tessera sets itself; custom claims may not override them. */
 export const REGISTERED_CLAIMS: ReadonlySet<string> = new Set([
@@ -47,7 +47,7 @@ export function buildClaims(input: IssueInput, policy: IssuePolicy, nowMs: numbe
     aud: policy.aud,
     exp: iat + ttl,
     iat,
-    jti: randomUUID(),
+    jti: platform.randomUUID(),
   };
   if (sid !== undefined) result['sid'] = nonEmpty('sid', sid);
   if (scope !== undefined) result['scope'] = normalizeScope(scope);

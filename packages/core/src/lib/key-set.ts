@@ -1,9 +1,9 @@
-import { createPrivateKey, createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { ConfigError } from '../errors.js';
 import type { Jwk, KeysOption } from '../types.js';
 import { type Algorithm, createSigner, createVerifier, type Signer, type Verifier } from './algorithms.js';
 import { base64urlLength, isCanonicalBase64url } from './base64url.js';
 import { ed25519Weakness, MAX_RSA_BITS, MIN_RSA_BITS, rsaWeakness, secretWeakness } from './key-strength.js';
+import { type ImportedKey, platform } from './platform/index.js';
 
 /** One imported key, ready for the hot path. */
 export interface KeyEntry {
@@ -66,8 +66,7 @@ function importKey(jwk: Jwk, role: 'sign' | 'verify', path: string): KeyEntry {
 
   if (alg === 'HS256') {
     if (jwk.kty !== 'oct') fail('HS256 needs a JWK of kty "oct"', 'key_type');
-    const secret = decodeSecret(jwk.k, fail);
-    const key = createSecretKey(secret);
+    const key = { secret: decodeSecret(jwk.k, fail) };
     return {
       kid: jwk.kid,
       alg,
@@ -88,36 +87,29 @@ function importKey(jwk: Jwk, role: 'sign' | 'verify', path: string): KeyEntry {
   // RFC 7518 section 6.2.1.2: EC coordinates are exactly the field size (node:crypto takes longer ones).
   if (jwk.kty === 'EC' && !(coordinateBytes(jwk.x) === 32 && coordinateBytes(jwk.y) === 32))
     fail('EC coordinates must be 32 bytes each', 'invalid_jwk');
-  let privateKey: KeyObject | undefined;
-  let publicKey: KeyObject;
-  try {
-    const input = { key: { ...jwk }, format: 'jwk' } as const;
-    privateKey = isPrivate ? createPrivateKey(input) : undefined;
-    publicKey = privateKey ? createPublicKey(privateKey) : createPublicKey(input);
-  } catch {
-    // Node's message could describe the key material: keep only our own words.
-    return fail('not a valid JWK', 'invalid_jwk');
-  }
-  const signatureBytes = checkAsymmetricKey(alg, publicKey, fail);
-  const exported = publicKey.export({ format: 'jwk' });
+  // The platform's message could describe the key material: keep only our own words.
+  const imported = platform.importKey(jwk, alg) ?? fail('not a valid JWK', 'invalid_jwk');
+  const signatureBytes = checkAsymmetricKey(alg, imported, fail);
+  const exported = imported.publicJwk;
   // Security: node:crypto imports keys that let anyone forge a signature; refuse them here.
   const weakness = publicKeyWeakness(exported);
   if (weakness !== undefined) fail(`the key allows forgery: ${weakness}`, 'weak_key');
+  const key = { imported };
   return {
     kid: jwk.kid,
     alg,
     symmetric: false,
     signatureChars: base64urlLength(signatureBytes),
-    verify: createVerifier(alg, publicKey, signatureBytes),
-    sign: privateKey ? createSigner(alg, privateKey) : undefined,
+    verify: createVerifier(alg, key, signatureBytes),
+    sign: imported.private ? createSigner(alg, key) : undefined,
     publicJwk: Object.freeze({ ...exported, kid: jwk.kid, alg, use: 'sig' }) as Jwk,
   };
 }
 
-function decodeSecret(k: string | undefined, fail: (message: string, reason: string) => never): Buffer {
+function decodeSecret(k: string | undefined, fail: (message: string, reason: string) => never): Uint8Array {
   if (typeof k !== 'string' || k.length === 0) return fail('the HMAC secret "k" is empty', 'weak_secret');
   if (!isCanonicalBase64url(k)) return fail('"k" must be base64url', 'invalid_jwk');
-  const secret = Buffer.from(k, 'base64url');
+  const secret = platform.bytes.fromBase64url(k);
   const weakness = secretWeakness(secret);
   if (weakness !== undefined) {
     return fail(`the HMAC secret is ${weakness}: generate it with generateSigningKey`, 'weak_secret');
@@ -127,13 +119,13 @@ function decodeSecret(k: string | undefined, fail: (message: string, reason: str
 
 function coordinateBytes(member: string | undefined): number {
   return typeof member === 'string' && isCanonicalBase64url(member)
-    ? Buffer.from(member, 'base64url').length
+    ? platform.bytes.fromBase64url(member).length
     : -1;
 }
 
 /** The weakness of an exported public JWK (RSA modulus and exponent, Ed25519 point), if any. */
 function publicKeyWeakness(exported: { kty?: string; n?: string; e?: string; x?: string; crv?: string }) {
-  const bytes = (member: string | undefined) => Buffer.from(member ?? '', 'base64url');
+  const bytes = (member: string | undefined) => platform.bytes.fromBase64url(member ?? '');
   if (exported.kty === 'RSA') return rsaWeakness(bytes(exported.n), bytes(exported.e));
   if (exported.kty === 'OKP' && exported.crv === 'Ed25519') return ed25519Weakness(bytes(exported.x));
   // EC: node:crypto itself refuses points off the curve (test/weak-keys.test.ts holds it to that).
@@ -143,21 +135,19 @@ function publicKeyWeakness(exported: { kty?: string; n?: string; e?: string; x?:
 /** Checks that a public key suits `alg`; returns the signature length in bytes. */
 function checkAsymmetricKey(
   alg: Algorithm,
-  key: KeyObject,
+  key: ImportedKey,
   fail: (message: string, reason: string) => never,
 ): number {
-  const type = key.asymmetricKeyType;
-  const details = key.asymmetricKeyDetails ?? {};
   switch (alg) {
     case 'EdDSA':
-      if (type !== 'ed25519') fail('EdDSA needs an Ed25519 key', 'key_type');
+      if (key.kind !== 'ed25519') fail('EdDSA needs an Ed25519 key', 'key_type');
       return 64;
     case 'ES256':
-      if (type !== 'ec' || details.namedCurve !== 'prime256v1') fail('ES256 needs a P-256 key', 'key_type');
+      if (key.kind !== 'p256') fail('ES256 needs a P-256 key', 'key_type');
       return 64;
     default: {
-      if (type !== 'rsa') fail(`${alg} needs an RSA key`, 'key_type');
-      const bits = details.modulusLength ?? 0;
+      if (key.kind !== 'rsa') fail(`${alg} needs an RSA key`, 'key_type');
+      const bits = key.modulusBits;
       if (bits < MIN_RSA_BITS) fail(`RSA keys must be at least ${MIN_RSA_BITS} bits`, 'weak_key');
       if (bits > MAX_RSA_BITS) fail(`RSA keys larger than ${MAX_RSA_BITS} bits are refused`, 'key_size');
       return Math.ceil(bits / 8);

@@ -1,4 +1,4 @@
-import { isUtf8 } from 'node:buffer';
+import { platform } from './platform/index.js';
 
 /**
  * Strict JSON objects for JOSE headers and claim sets.
@@ -18,10 +18,9 @@ export type StrictJsonResult =
   | { readonly ok: false; readonly failure: StrictJsonFailure };
 
 /** Parses `length` UTF-8 bytes of `bytes` as a strict JSON object. */
-export function parseStrictJsonObject(bytes: Buffer, length = bytes.length): StrictJsonResult {
-  const text = bytes.toString('utf8', 0, length);
-  // Invalid UTF-8 decodes to U+FFFD; only then pay for the exact check (a real U+FFFD is legal).
-  if (text.includes('\uFFFD') && !isUtf8(bytes.subarray(0, length))) return { ok: false, failure: 'utf8' };
+export function parseStrictJsonObject(bytes: Uint8Array, length = bytes.length): StrictJsonResult {
+  const text = platform.bytes.utf8(bytes, length);
+  if (text === undefined) return { ok: false, failure: 'utf8' };
   let value: unknown;
   try {
     value = JSON.parse(text);

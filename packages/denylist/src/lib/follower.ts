@@ -1,4 +1,4 @@
-import { createDeadlines, type Deadlines } from '@tessera/core/internal';
+import { createDeadlines, type Deadlines, platform } from '@tessera/core/internal';
 import type { Cluster, Redis } from 'ioredis';
 import type { DenylistKeys } from './keys.js';
 import { type StreamEntry, toRevocation } from './log-entries.js';
@@ -103,7 +103,7 @@ export class LogFollower {
         // A hung or broken connection: drop it and start a fresh one (the log id is kept).
         this.#connection?.disconnect();
         this.#connection = undefined;
-        await new Promise((resolve) => setTimeout(resolve, backoffMs));
+        await platform.sleep(backoffMs);
         backoffMs = Math.min(backoffMs * 2, 500);
       }
     }
@@ -123,7 +123,7 @@ export class LogFollower {
       .pipeline()
       .xread('COUNT', BATCH, 'BLOCK', this.#blockMs, 'STREAMS', this.#keys.log, this.#lastId)
       .mget(this.#keys.origin, this.#keys.seq);
-    const replies = await this.#reads.within(pipeline.exec());
+    const replies = await this.#reads.within<[Error | null, unknown][] | null>(pipeline.exec());
     const repliedAt = performance.now();
     if (this.#closed) return;
     if (replies === null || replies.length !== 2) throw new Error('unexpected pipeline reply');

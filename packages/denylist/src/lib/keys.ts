@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { sha256Name } from '@tessera/core/internal';
+import { platform, sha256Name } from '@tessera/core/internal';
 
 /**
  * Key names. Every key carries the prefix as its hash tag, so all of them share one Cluster slot.
@@ -38,7 +37,13 @@ export function denylistKeys(prefix: string): DenylistKeys {
  * Redis's own (TIME in the script), never a client clock.
  */
 export function originCandidate(): string {
-  return randomBytes(8).toString('hex');
+  return hex(platform.randomBytes(8));
+}
+
+function hex(bytes: Uint8Array): string {
+  let text = '';
+  for (const byte of bytes) text += byte.toString(16).padStart(2, '0');
+  return text;
 }
 
 /** The time (ms) an origin began. */

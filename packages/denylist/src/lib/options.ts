@@ -6,6 +6,7 @@ import {
   KEY_PREFIX,
   KEY_PREFIX_RULE,
   parseOptions,
+  platform,
   serviceOption,
 } from '@tessera/core/internal';
 import { z } from 'zod';
@@ -98,7 +99,7 @@ export function resolveRedisOptions<Client>(options: unknown): ResolvedRedisOpti
     clock: checkedClock(value.clock),
     maxStalenessMs,
     timeoutMs: value.timeoutMs,
-    warn: value.onWarning ?? ((message) => process.emitWarning(message, { code: 'TESSERA_DENYLIST' })),
+    warn: value.onWarning ?? ((message) => platform.warn(message, 'TESSERA_DENYLIST')),
     durability: value.durability,
   };
 }

@@ -42,3 +42,8 @@ export function routesAt(
   }
   return { entries: [], rawId: undefined };
 }
+
+/** Does a path belong to the built-in routes? (Other requests pass through untouched.) */
+export function isOwnPath(path: string, table: readonly RouteEntry[]): boolean {
+  return routesAt(table, path).entries.length > 0;
+}

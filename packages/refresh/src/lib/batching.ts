@@ -10,7 +10,7 @@
  * about four batches alternate between the two and both stay busy; a lone caller's call leaves at
  * once, alone. A batch is never held past the current tick.
  */
-import type { Deadlines, Tracked } from '@tessera/core/internal';
+import { type Deadlines, platform, type Tracked } from '@tessera/core/internal';
 
 export interface BatcherOptions {
   /** The most calls in one batch; 1 turns batching off (each call is sent alone, at once). */
@@ -68,7 +68,7 @@ export function createBatcher<I, R>(
     const limit = Math.min(maxBatch, Math.max(1, inFlight >> 2));
     return new Promise<R>((resolve, reject) => {
       // The first of a batch that may wait: never held past this tick.
-      if (items.length === 0 && limit > 1) process.nextTick(flush);
+      if (items.length === 0 && limit > 1) platform.defer(flush);
       items.push(item);
       callers.push(track(resolve, reject, settled));
       if (items.length >= limit) flush();

@@ -3,12 +3,12 @@ import {
   checkedClock,
   clockOption,
   parseOptions,
+  platform,
   secretWeakness,
   serviceOption,
 } from '@tessera/core/internal';
 import { z } from 'zod';
 import type { RefreshStore } from '../store.js';
-import { createHmacSha256 } from './hmac.js';
 import { type MacSecret, SECRET_ID } from './token-format.js';
 
 const DAY = 24 * 60 * 60;
@@ -63,8 +63,11 @@ export function resolveRefreshOptions(options: unknown): ResolvedRefreshOptions 
   const value = parseOptions(schema, options, 'refresh options');
   const secrets = new Map<string, MacSecret>();
   value.secrets.forEach((entry, index) => {
+    // A copy: a caller who later changes its buffer changes nothing here.
     const key =
-      typeof entry.secret === 'string' ? Buffer.from(entry.secret, 'utf8') : Buffer.from(entry.secret);
+      typeof entry.secret === 'string'
+        ? platform.bytes.fromUtf8(entry.secret)
+        : Uint8Array.from(entry.secret);
     // One strength rule with core's HS256 keys: at least 32 bytes (RFC 2104 / 7518), not patterned.
     const weakness = secretWeakness(key);
     if (weakness !== undefined) {
@@ -78,7 +81,7 @@ export function resolveRefreshOptions(options: unknown): ResolvedRefreshOptions 
         reason: 'duplicate_secret_id',
       });
     }
-    secrets.set(entry.id, { id: entry.id, mac: createHmacSha256(key) });
+    secrets.set(entry.id, { id: entry.id, mac: platform.hmacSha256(key) });
   });
   return {
     store: value.store,

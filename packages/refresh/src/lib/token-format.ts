@@ -1,5 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { sha256Name } from '@tessera/core/internal';
+import { platform, sha256Name } from '@tessera/core/internal';
 
 /**
  * The refresh token: `rt1.<secretId>.<sessionId>.<generation>.<nonce>.<mac>`.
@@ -36,7 +35,7 @@ export interface ParsedToken {
 
 export interface MacSecret {
   readonly id: string;
-  /** HMAC-SHA256 of a token body under this secret, base64url (see hmac.ts). */
+  /** HMAC-SHA256 of a token body under this secret, base64url (the platform's `hmacSha256`). */
   readonly mac: (body: string) => string;
 }
 
@@ -124,7 +123,7 @@ export function parseToken(
   const fields = readToken(token);
   if (fields === undefined) return undefined;
   const secret = secrets.get(fields.secretId);
-  if (secret === undefined || !macsEqual(secret.mac(fields.signed), fields.mac)) return undefined;
+  if (secret === undefined || !platform.equalText(secret.mac(fields.signed), fields.mac)) return undefined;
   return {
     secretId: fields.secretId,
     sessionId: fields.sessionId,
@@ -132,21 +131,6 @@ export function parseToken(
     nonce: fields.nonce,
     secret,
   };
-}
-
-/** Scratch space for {@link macsEqual}: two 43-byte views, written and compared synchronously. */
-const macScratch = Buffer.alloc(2 * B64URL_256_LENGTH);
-const expectedView = macScratch.subarray(0, B64URL_256_LENGTH);
-const givenView = macScratch.subarray(B64URL_256_LENGTH);
-
-/**
- * Constant-time equality of two base64url MACs of 43 characters (`timingSafeEqual`). The strings are
- * written into a preallocated buffer: two `Buffer.from` calls would cost as much as the compare.
- */
-function macsEqual(expected: string, given: string): boolean {
-  expectedView.write(expected, 'latin1');
-  givenView.write(given, 'latin1');
-  return timingSafeEqual(expectedView, givenView);
 }
 
 /** base64url alphabet membership by char code. */
@@ -189,7 +173,7 @@ export function ownerTag(sub: string): string {
 
 /** A new session id for `sub`: its owner tag followed by 128 random bits. */
 export function newSessionId(sub: string): string {
-  return ownerTag(sub) + randomBytes(16).toString('base64url');
+  return ownerTag(sub) + platform.randomToken(16);
 }
 
 /** The owner tag embedded in a session id. */
@@ -203,7 +187,7 @@ export function suffixOfSession(sessionId: string): string {
 }
 
 export function newNonce(): string {
-  return randomBytes(32).toString('base64url');
+  return platform.randomToken(32);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { platform } from '@tessera/core/internal';
 import type { SessionEvent } from '../types.js';
 
 type Listener = (event: SessionEvent) => void;
@@ -18,9 +19,10 @@ export function createEmitter(listener: Listener | undefined): {
         listener(event);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        process.emitWarning(`tessera sessions: the events listener threw on ${event.type}: ${message}`, {
-          code: 'TESSERA_SESSIONS_EVENTS',
-        });
+        platform.warn(
+          `tessera sessions: the events listener threw on ${event.type}: ${message}`,
+          'TESSERA_SESSIONS_EVENTS',
+        );
       }
     },
   };

@@ -15,8 +15,9 @@
  * `@tessera/core` with the denylist as its revocation check, on an injected clock.
  * @packageDocumentation
  */
-import { randomBytes } from 'node:crypto';
+
 import { createAccessTokens, isTesseraError } from '@tessera/core';
+import { platform } from '@tessera/core/internal';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Denylist } from './types.js';
 
@@ -69,7 +70,7 @@ export function describeDenylistContract(
   name: string,
   open: (timing: ContractTiming) => Promise<DenylistUnderTest>,
 ): void {
-  const secret = randomBytes(32).toString('base64url');
+  const secret = platform.randomToken(32);
   let current = NOW;
   const clock = {
     now: () => current,

@@ -6,15 +6,10 @@
 import type { SessionMeta } from '@tessera/refresh';
 import type { SessionAccessClaims, SessionTokens } from '@tessera/sessions';
 import type { Request, RequestHandler, Response } from 'express';
-import {
-  BODY_LIMIT,
-  isOwnPath,
-  nodeRequestLike,
-  readBody,
-  sendResponse,
-  toFetchRequest,
-} from './lib/node.js';
-import { routeTable } from './lib/route-table.js';
+import { BODY_LIMIT } from './lib/limits.js';
+import { readBody, sendResponse, toFetchRequest } from './lib/node-http.node.js';
+import { nodeRequestLike } from './lib/raw-headers.js';
+import { isOwnPath, routeTable } from './lib/route-table.js';
 import type { HttpAuth } from './types.js';
 
 declare global {

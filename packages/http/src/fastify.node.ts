@@ -6,7 +6,8 @@
 import type { SessionMeta } from '@tessera/refresh';
 import type { SessionAccessClaims, SessionTokens } from '@tessera/sessions';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import { nodeRequestLike, toFetchRequest } from './lib/node.js';
+import { toFetchRequest } from './lib/node-http.node.js';
+import { nodeRequestLike } from './lib/raw-headers.js';
 import { routeTable } from './lib/route-table.js';
 import type { HttpAuth } from './types.js';
 

@@ -14,8 +14,8 @@
  * `createRefreshTokens` with an injected clock, starting each test at the same instant.
  * @packageDocumentation
  */
-import { randomBytes } from 'node:crypto';
 import { isTesseraError } from '@tessera/core';
+import { platform } from '@tessera/core/internal';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createRefreshTokens, type RefreshTokensOptions } from './create-refresh-tokens.js';
 import type { RefreshStore } from './store.js';
@@ -50,7 +50,7 @@ export function describeRefreshStoreContract(
   name: string,
   open: (clock: () => number) => Promise<StoreUnderTest>,
 ): void {
-  const SECRET = randomBytes(32);
+  const SECRET = platform.randomBytes(32);
   const service = (store: RefreshStore, clock: () => number, overrides: Partial<RefreshTokensOptions> = {}) =>
     createRefreshTokens({ store, secrets: [{ id: 's1', secret: SECRET }], clock, ...overrides });
   const state = { now: NOW };
@@ -290,7 +290,7 @@ export function describeRefreshStoreContract(
       const tokens = refresh();
       const { token } = await tokens.issue({ sub: 'kim' });
       const other = service(backend.store, time.clock, {
-        secrets: [{ id: 's1', secret: randomBytes(32) }],
+        secrets: [{ id: 's1', secret: platform.randomBytes(32) }],
       });
       expect(await codeOf(other.rotate(token))).toBe('ERR_REFRESH_INVALID');
       expect((await tokens.rotate(token)).generation).toBe(1);
@@ -301,7 +301,7 @@ export function describeRefreshStoreContract(
       const { token } = await old.issue({ sub: 'lee' });
       const rotated = service(backend.store, time.clock, {
         secrets: [
-          { id: 's2', secret: randomBytes(32) },
+          { id: 's2', secret: platform.randomBytes(32) },
           { id: 's1', secret: SECRET },
         ],
       });

@@ -1,0 +1,7 @@
+import type { Platform } from './port.js';
+
+/**
+ * What `#platform` means to the portable type check (`tsconfig.portable.json`, condition
+ * `@tessera/portable`): some synchronous platform, with no Node types in sight. Never run.
+ */
+export declare const platform: Platform<true>;
