@@ -79,8 +79,8 @@ function equalText(a: string, b: string): boolean {
 
 /** SHA-256 block size in bytes (RFC 2104's B). */
 const BLOCK = 64;
-/** Longest message served from the prepared buffer; longer ones go through `createHmac`. */
-const MAX_FAST_MESSAGE = 320;
+/** Longest message served from the prepared buffer (an access token's signing input fits); longer ones go through `createHmac`. */
+const MAX_FAST_MESSAGE = 2048;
 
 /**
  * HMAC-SHA256 of a latin1 message, prepared once per key, then a fast closure.
