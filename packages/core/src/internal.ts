@@ -13,6 +13,7 @@ export { createDeadlines, type Deadlines, TimeoutError, type Tracked } from './l
 export { type DurableReply, durableReply } from './lib/durable-reply.js';
 export { isWellFormedId, MAX_ID_LENGTH, sha256Name } from './lib/ids.js';
 export { secretWeakness } from './lib/key-strength.js';
+export { fillLua } from './lib/lua-template.js';
 export {
   clockOption,
   clockToleranceOption,

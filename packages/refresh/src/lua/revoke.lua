@@ -1,0 +1,11 @@
+-- revoke: mark one live session revoked.
+-- KEYS[1]  session key
+-- ARGV[1]  now (ms)   ARGV[2]  reason
+-- Returns: 1 when revoked, 0 when there was no such live session
+--!include helpers
+local t = load(KEYS[1])
+if not live(t, tonumber(ARGV[1])) then return 0 end
+t.v = tonumber(ARGV[1])
+t.w = ARGV[2]
+save(KEYS[1], t)
+return 1
