@@ -11,7 +11,7 @@ import { confirmServer, moveOrigin } from './lib/server-stamp.js';
 import { RevocationView } from './lib/view.js';
 import type { Denylist, DenylistOptions, RevokeUserOptions, UserEpochs } from './types.js';
 
-/** Script arguments as the Lua headers in scripts.ts list them. */
+/** Script arguments as the headers of the scripts in src/lua/ list them. */
 type RevokeUserArgs = [
   origin: string,
   epochKey: string,

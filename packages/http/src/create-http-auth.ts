@@ -226,10 +226,10 @@ export function createHttpAuth(options: HttpAuthOptions): HttpAuth {
       }),
     revokeSession: (request, _context, id) =>
       asUser(request, async (sub) => {
-        // Only the owner's sessions: an id from someone else's list is "not found", not "forbidden".
-        const owned = (await sessions.list(sub)).some((s) => s.sessionId === id);
-        if (!owned) return json(404, { error: 'not_found', error_description: 'no such session' });
-        await sessions.revokeSession(id);
+        // Only the owner's sessions, checked by the store as it ends one: an id from someone else's
+        // list is "not found", not "forbidden".
+        if (!(await sessions.revokeSession(id, { owner: sub })))
+          return json(404, { error: 'not_found', error_description: 'no such session' });
         return new Response(null, { status: 204, headers: NO_STORE });
       }),
     jwks: () =>

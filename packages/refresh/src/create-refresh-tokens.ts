@@ -85,8 +85,12 @@ export interface RefreshTokens {
   issue(input: { sub: string; meta?: SessionMeta; epoch?: number }): Promise<IssuedRefreshToken>;
   /** Rotates a refresh token (see docs/refresh-tokens.md for the state machine). */
   rotate(token: string, options?: { meta?: SessionMeta }): Promise<RotatedRefreshToken>;
-  /** Revokes one session. False when there was no such live session. `reason`: 1-64 characters. */
-  revoke(sessionId: string, reason?: string): Promise<boolean>;
+  /**
+   * Revokes one session. False when there was no such live session, or, with `options.owner`, when
+   * it is not a session of that subject (a devices page passes the signed-in user: someone else's id
+   * then reads as not found). `reason`: 1-64 characters.
+   */
+  revoke(sessionId: string, reason?: string, options?: { owner?: string }): Promise<boolean>;
   /** Revokes every session of `sub` but those in `except`; returns the revoked ids. `reason`: 1-64 characters. */
   revokeAll(
     sub: string,
@@ -117,6 +121,16 @@ function checkReason(reason: unknown): void {
   }
 }
 
+/** A subject (`sub` of a new session, the `owner` of a revocation): the rule of every package. */
+function requireSubject(value: unknown, claim: 'sub' | 'owner', doing: string): void {
+  if (!isWellFormedId(value)) {
+    throw new TokenClaimsError(
+      `${doing}: "${claim}" must be a well-formed string of 1-${MAX_ID_LENGTH} characters`,
+      { reason: 'invalid_input', claim },
+    );
+  }
+}
+
 /**
  * Creates the refresh-token service over a store.
  *
@@ -136,15 +150,7 @@ export function createRefreshTokens(options: RefreshTokensOptions): RefreshToken
     meta?: SessionMeta;
     epoch?: number;
   }): Promise<IssuedRefreshToken> {
-    if (!isWellFormedId(input?.sub)) {
-      throw new TokenClaimsError(
-        `cannot issue a refresh token: "sub" must be a well-formed string of 1-${MAX_ID_LENGTH} characters`,
-        {
-          reason: 'invalid_input',
-          claim: 'sub',
-        },
-      );
-    }
+    requireSubject(input?.sub, 'sub', 'cannot issue a refresh token');
     if (input.epoch !== undefined && !(Number.isSafeInteger(input.epoch) && input.epoch >= 0)) {
       throw new TokenClaimsError('cannot issue a refresh token: "epoch" must be a non-negative integer', {
         reason: 'invalid_input',
@@ -237,10 +243,16 @@ export function createRefreshTokens(options: RefreshTokensOptions): RefreshToken
     }
   }
 
-  async function revoke(sessionId: string, reason = 'revoked'): Promise<boolean> {
+  async function revoke(
+    sessionId: string,
+    reason = 'revoked',
+    options: { owner?: string } = {},
+  ): Promise<boolean> {
     checkReason(reason);
+    const { owner } = options;
+    if (owner !== undefined) requireSubject(owner, 'owner', 'cannot revoke');
     if (typeof sessionId !== 'string' || sessionId.length === 0 || sessionId.length > 64) return false;
-    return guard(() => store.revoke(sessionId, reason, clock()));
+    return guard(() => store.revoke(sessionId, reason, clock(), owner));
   }
 
   async function revokeAll(sub: string, revokeOptions: { except?: readonly string[]; reason?: string } = {}) {

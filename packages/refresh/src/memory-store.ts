@@ -120,9 +120,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       return outcome;
     },
 
-    async revoke(sessionId, reason, now) {
+    async revoke(sessionId, reason, now, owner) {
       const record = sessions.get(sessionId);
       if (record === undefined || !isLive(record, now)) return false;
+      if (owner !== undefined && record.sub !== owner) return false;
       sessions.set(sessionId, { ...record, revokedAt: now, revokedReason: reason });
       return true;
     },

@@ -186,9 +186,10 @@ export function createRedisStore(options: RedisStoreOptions): RefreshStore {
 
     rotate,
 
-    async revoke(sessionId, reason, now) {
+    async revoke(sessionId, reason, now, owner) {
       assertReason(reason);
-      return (await timed(redis.tesseraRtRevoke(sessionKey(sessionId), now, reason))) === 1;
+      const args = owner === undefined ? [now, reason] : [now, reason, owner];
+      return (await timed(redis.tesseraRtRevoke(sessionKey(sessionId), ...args))) === 1;
     },
 
     async revokeAll(sub, except, reason, now) {
@@ -253,7 +254,7 @@ class UnconfirmedWrite extends Error {
   }
 }
 
-/** Offsets from the creation time are stored in 5 signed bytes, times and counters in 6 or 7 (scripts.ts). */
+/** Offsets from the creation time are stored in 5 signed bytes, times and counters in 6 or 7 (RECORD_LAYOUT in scripts.ts). */
 const MAX_OFFSET = maxOf('u');
 const MAX_TIME = maxOf('c');
 
@@ -317,7 +318,7 @@ function recordToFields(record: SessionRecord): [string, string | number][] {
 }
 
 /**
- * A rotation's arguments (see ROTATE in scripts.ts): the five scalars and the metadata count in one
+ * A rotation's arguments (see src/lua/rotate.lua): the five scalars and the metadata count in one
  * string (the nonce digest is base64url and the rest are numbers, so none contains a space), then
  * the metadata pairs.
  */
@@ -330,10 +331,10 @@ function pushRotateArguments(args: string[], request: RotateRequest): void {
   if (pairs !== undefined) for (const [field, value] of pairs) args.push(field, value);
 }
 
-/** The rotate script's statuses (see ROTATE in scripts.ts), by code. */
+/** The rotate script's statuses (see src/lua/rotate.lua), by code. */
 const ROTATE_STATUS = ['unknown', 'rotated', 'retry', 'reused', 'revoked', 'expired'] as const;
 
-/** The rotate script's flat reply (see ROTATE in scripts.ts) to one outcome per request, in order. */
+/** The rotate script's flat reply (see src/lua/rotate.lua) to one outcome per request, in order. */
 function rotateOutcomes(
   reply: readonly Field[],
   requests: readonly RotateRequest[],
@@ -371,7 +372,7 @@ function rotateOutcomes(
 
 /**
  * The rotate script's short reply for the current generation, `{1, c, a, e, s [, y, p, l]}` from
- * `at` (see ROTATE in scripts.ts): the generation, last use and idle expiry follow from the request,
+ * `at` (see src/lua/rotate.lua): the generation, last use and idle expiry follow from the request,
  * by the same rule as the script's.
  */
 function rotatedSession(reply: readonly Field[], at: number, request: RotateRequest): RotatedSession {

@@ -92,8 +92,11 @@ export interface RefreshStore {
   create(record: SessionRecord, maxSessions: number): Promise<readonly string[]>;
   /** Runs the rotation state machine atomically. */
   rotate(request: RotateRequest): Promise<RotateOutcome>;
-  /** Marks a session revoked. False when there is no such live session. */
-  revoke(sessionId: string, reason: string, now: number): Promise<boolean>;
+  /**
+   * Marks a session revoked. False when there is no such live session; with `owner`, also when the
+   * session is not of that subject (checked in the same atomic step: one call proves ownership).
+   */
+  revoke(sessionId: string, reason: string, now: number, owner?: string): Promise<boolean>;
   /** Revokes every live session of `sub` except those in `except`; returns the revoked ids. */
   revokeAll(sub: string, except: readonly string[], reason: string, now: number): Promise<readonly string[]>;
   /** The live sessions of `sub` (not revoked, not expired), oldest first: by creation time, then session id. */

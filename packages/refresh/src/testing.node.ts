@@ -190,6 +190,24 @@ export function describeRefreshStoreContract(
       expect((await tokens.list('gina')).map((s) => s.sessionId)).toEqual([c.session.sessionId]);
     });
 
+    it('revoke with an owner ends only a session of that subject, in one call', async () => {
+      const tokens = refresh();
+      const mine = await tokens.issue({ sub: 'hana' });
+      const theirs = await tokens.issue({ sub: 'ivan' });
+      // Someone else's id reads as no session, and that session lives on.
+      expect(await tokens.revoke(theirs.session.sessionId, 'revoked', { owner: 'hana' })).toBe(false);
+      expect((await tokens.rotate(theirs.token)).sub).toBe('ivan');
+      // A subject that only shares a prefix, or differs by case, owns nothing either.
+      expect(await tokens.revoke(mine.session.sessionId, 'revoked', { owner: 'han' })).toBe(false);
+      expect(await tokens.revoke(mine.session.sessionId, 'revoked', { owner: 'HANA' })).toBe(false);
+      expect(await tokens.revoke(mine.session.sessionId, 'revoked', { owner: 'hana' })).toBe(true);
+      expect(await codeOf(tokens.rotate(mine.token))).toBe('ERR_SESSION_REVOKED');
+      expect(await tokens.revoke(mine.session.sessionId, 'revoked', { owner: 'hana' })).toBe(false);
+      expect(await codeOf(tokens.revoke(mine.session.sessionId, 'revoked', { owner: '' }))).toBe(
+        'ERR_TOKEN_CLAIMS',
+      );
+    });
+
     it('revokeAll keeps a session only when except names it whole, not just its random part', async () => {
       const tokens = refresh();
       // Subjects of its own: another test's sessions of the same user would be revoked too.

@@ -319,8 +319,13 @@ export function createSessions(options: SessionsOptions): Sessions {
     return sessions.filter((session) => (session.epoch ?? 0) >= sessionFloor);
   }
 
-  async function revokeSession(sessionId: string): Promise<boolean> {
-    return endSession(plainSessionId(sessionId), 'revoked', undefined);
+  async function revokeSession(sessionId: string, options: { owner?: string } = {}): Promise<boolean> {
+    const id = plainSessionId(sessionId);
+    if (options.owner === undefined) return endSession(id, 'revoked', undefined);
+    // The store proves ownership and ends the session in one step; only then are its tokens killed
+    // (never another user's on the strength of an id).
+    if (!(await refresh.revoke(id, 'revoked', { owner: options.owner }))) return false;
+    return endSession(id, 'revoked', options.owner, { inStore: true });
   }
 
   return Object.freeze({

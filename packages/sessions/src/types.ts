@@ -212,6 +212,10 @@ export interface Sessions {
   privilegesChanged(sub: string): Promise<void>;
   /** The live sessions of `sub`, oldest first: for a devices page. */
   list(sub: string): Promise<readonly SessionInfo[]>;
-  /** Ends one session by id (a devices page's "sign out this device"). False when not live. */
-  revokeSession(sessionId: string): Promise<boolean>;
+  /**
+   * Ends one session by id (a devices page's "sign out this device"). False when not live, or, with
+   * `options.owner`, when it is not a session of that subject (the store checks it in the same step
+   * that ends the session; another user's session and its tokens are left alone).
+   */
+  revokeSession(sessionId: string, options?: { owner?: string }): Promise<boolean>;
 }

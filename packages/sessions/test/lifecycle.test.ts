@@ -180,6 +180,19 @@ describe.each(KINDS)('sessions lifecycle: %s', (kind: Kind) => {
     expect(await s.sessions.revokeSession(a.session.sessionId)).toBe(false);
   });
 
+  it("revokeSession with an owner leaves another user's session and its access tokens alone", async () => {
+    const victim = user();
+    const other = user();
+    const a = await s.sessions.login(victim);
+    const seen = s.events.length;
+    expect(await s.sessions.revokeSession(a.session.sessionId, { owner: other })).toBe(false);
+    expect((await s.sessions.verify(a.accessToken.token)).sub).toBe(victim);
+    expect(s.events.slice(seen).filter((e) => e.type === 'session.revoked')).toEqual([]);
+    expect(await s.sessions.revokeSession(a.session.sessionId, { owner: victim })).toBe(true);
+    expect(s.events.at(-1)).toMatchObject({ type: 'session.revoked', sub: victim, reason: 'revoked' });
+    expect(await verify(a.accessToken.token)).toBe('ERR_TOKEN_REVOKED');
+  });
+
   it('verify refuses access tokens that do not belong to a session', async () => {
     const bare = s.access.issue({ sub: user() }).token;
     expect(await verify(bare)).toBe('ERR_TOKEN_CLAIMS');

@@ -9,7 +9,7 @@ const SESSION = /^(\d{1,16}):/;
 const STREAM_ID = /^(\d{1,16})-\d{1,20}$/;
 
 /**
- * A log entry (see scripts.ts) to a revocation. Entry versions: `u1` = `<at>:<epoch>:<sub>` and
+ * A log entry (see src/lua/revoke-user.lua and revoke-session.lua) to a revocation. Entry versions: `u1` = `<at>:<epoch>:<sub>` and
  * `s1` = `<at>:<sid>`; `u` and `s` (the same values, written before entries carried a version) are
  * read alike.
  *

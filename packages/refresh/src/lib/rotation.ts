@@ -4,7 +4,7 @@ import type { Mutable } from './mutable.js';
 /**
  * The rotation state machine (docs/refresh-tokens.md) as a pure function: the outcome for `record` and,
  * when the record changes, its next state. The memory store runs it inside its critical section; the
- * Redis store runs the same rules in Lua (scripts.ts), and one contract suite holds both to them.
+ * Redis store runs the same rules in Lua (src/lua/rotate.lua), and one contract suite holds both to them.
  *
  * Order matters: an unknown or foreign nonce never touches the record; a revoked session stays
  * revoked; an expired one is reported as such before reuse is judged.
