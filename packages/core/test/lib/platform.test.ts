@@ -189,13 +189,24 @@ describe.each(PLATFORMS.map((p) => [p.name, p] as const))('the %s platform', (_n
     expect(port.bytes.utf8(Buffer.from('abc\xff', 'latin1'), 3)).toBe('abc');
   });
 
-  it('compares texts as === does', () => {
+  it('compares texts as === does, for any code units and on both sides of the scratch size', () => {
+    const text = fc.oneof(
+      latin1Text,
+      fc.string({ unit: 'binary' }),
+      fc.string({ minLength: 1020, maxLength: 1100 }),
+    );
     fc.assert(
-      fc.property(latin1Text, latin1Text, (a, b) => {
+      fc.property(text, text, fc.nat(), fc.integer({ min: 0, max: 0xffff }), (a, b, at, unit) => {
         expect(port.equalText(a, b)).toBe(a === b);
         expect(port.equalText(a, a)).toBe(true);
+        if (a.length === 0) return;
+        // One code unit changed, even to one with the same low byte, is a different text.
+        const index = at % a.length;
+        const changed = a.slice(0, index) + String.fromCharCode(unit) + a.slice(index + 1);
+        expect(port.equalText(a, changed)).toBe(a === changed);
       }),
     );
+    expect(port.equalText('\u0100', '\u0000')).toBe(false);
   });
 
   it('draws random bytes, tokens and UUIDs of the promised shapes, never twice the same', () => {

@@ -64,17 +64,28 @@ function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-/** Scratch space for {@link equalText}: grown on demand, written and compared synchronously. */
-let scratch = Buffer.alloc(256);
+/**
+ * Scratch space for {@link equalText}: two views per length (MACs and signatures come in a handful of
+ * lengths), written and compared synchronously. Two `Buffer.from` calls, or two fresh views, would
+ * cost as much as the comparison itself.
+ */
+const SCRATCH_MAX = 1024;
+/** UTF-16 code units, two bytes each: every string compares faithfully, not only ASCII ones. */
+const scratch = Buffer.alloc(4 * SCRATCH_MAX);
+const scratchViews: (readonly [Buffer, Buffer])[] = [];
 
 function equalText(a: string, b: string): boolean {
   const length = a.length;
   if (b.length !== length) return false;
-  if (scratch.length < 2 * length) scratch = Buffer.alloc(4 * length);
-  // Two Buffer.from calls would cost as much as the comparison itself.
-  scratch.write(a, 0, length, 'latin1');
-  scratch.write(b, length, length, 'latin1');
-  return timingSafeEqual(scratch.subarray(0, length), scratch.subarray(length, 2 * length));
+  if (length > SCRATCH_MAX) return timingSafeEqual(Buffer.from(a, 'utf16le'), Buffer.from(b, 'utf16le'));
+  let views = scratchViews[length];
+  if (views === undefined) {
+    views = [scratch.subarray(0, 2 * length), scratch.subarray(2 * length, 4 * length)];
+    scratchViews[length] = views;
+  }
+  views[0].write(a, 'utf16le');
+  views[1].write(b, 'utf16le');
+  return timingSafeEqual(views[0], views[1]);
 }
 
 /** SHA-256 block size in bytes (RFC 2104's B). */

@@ -25,7 +25,7 @@ export interface Platform<S extends boolean = boolean> {
   randomToken(bytes: number): string;
   /** A random (version 4) UUID. */
   randomUUID(): string;
-  /** Constant-time equality of two ASCII strings of the same length (false for different lengths). */
+  /** Constant-time equality of two strings of the same length (false, at once, for different lengths). */
   equalText(a: string, b: string): boolean;
 
   /** SHA-256 of the UTF-8 bytes of `text`, as unpadded base64url (43 characters). */
