@@ -8,6 +8,8 @@
  * @internal
  * @packageDocumentation
  */
+
+export { SIX_BITS } from './lib/base64url-alphabet.js';
 export { checkedClock } from './lib/clock.js';
 export { createDeadlines, type Deadlines, TimeoutError, type Tracked } from './lib/deadline.js';
 export { type DurableReply, durableReply } from './lib/durable-reply.js';

@@ -1,3 +1,4 @@
+import { SIX_BITS } from './base64url-alphabet.js';
 import { platform } from './platform/index.js';
 
 /**
@@ -9,12 +10,6 @@ import { platform } from './platform/index.js';
  * the alphabet, no padding, no impossible lengths and zero trailing bits.
  */
 const ALPHABET = /^[A-Za-z0-9_-]+$/;
-const SIX_BITS = new Int8Array(128).fill(-1);
-for (const [index, char] of [
-  ...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_',
-].entries()) {
-  SIX_BITS[char.charCodeAt(0)] = index;
-}
 
 /** True when `text` is non-empty canonical unpadded base64url. */
 export function isCanonicalBase64url(text: string): boolean {

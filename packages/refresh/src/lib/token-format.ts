@@ -1,4 +1,4 @@
-import { platform, sha256Name } from '@tessera/core/internal';
+import { platform, SIX_BITS, sha256Name } from '@tessera/core/internal';
 
 /**
  * The refresh token: `rt1.<secretId>.<sessionId>.<generation>.<nonce>.<mac>`.
@@ -133,14 +133,9 @@ export function parseToken(
   };
 }
 
-/** base64url alphabet membership by char code. */
-const BASE64URL = new Uint8Array(128);
-for (const char of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_')
-  BASE64URL[char.charCodeAt(0)] = 1;
-
 /** True when `text[from, to)` is base64url (a char code past 127 indexes past the table: rejected). */
 function isBase64urlAt(text: string, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) if (BASE64URL[text.charCodeAt(i)] !== 1) return false;
+  for (let i = from; i < to; i++) if (!((SIX_BITS[text.charCodeAt(i)] ?? -1) >= 0)) return false;
   return true;
 }
 

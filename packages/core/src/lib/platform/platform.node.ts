@@ -14,6 +14,7 @@ import {
 } from 'node:crypto';
 import process from 'node:process';
 import type { AsymmetricAlgorithm, Bytes, ImportedKey, JwkMembers, Platform } from './port.js';
+import { every, sleep } from './timers.js';
 
 /**
  * The Node implementation of the {@link Platform} port: synchronous `node:crypto` with the
@@ -46,15 +47,8 @@ export const nodePlatform: Platform<true> = Object.freeze({
     fromUtf8: (text: string) => new Uint8Array(Buffer.from(text, 'utf8')),
     utf8Length: (text: string) => Buffer.byteLength(text, 'utf8'),
   } satisfies Bytes),
-  every(ms: number, task: () => void): () => void {
-    const timer = setInterval(task, ms);
-    timer.unref();
-    return () => clearInterval(timer);
-  },
-  sleep: (ms: number) =>
-    new Promise<void>((resolve) => {
-      setTimeout(resolve, ms);
-    }),
+  every,
+  sleep,
   defer: (task: () => void) => process.nextTick(task),
   warn: (message: string, code: string) => process.emitWarning(message, { code }),
 });

@@ -1,4 +1,6 @@
+import { BASE64URL_ALPHABET, SIX_BITS } from '../base64url-alphabet.js';
 import type { Answer, AsymmetricAlgorithm, Bytes, ImportedKey, JwkMembers, Platform } from './port.js';
+import { every, sleep } from './timers.js';
 
 /**
  * The WebCrypto implementation of the {@link Platform} port: `crypto.subtle`, asynchronous, no
@@ -36,27 +38,14 @@ export const webPlatform: Platform<false> = Object.freeze({
     fromUtf8: (text: string) => encoder.encode(text),
     utf8Length: (text: string) => encoder.encode(text).length,
   } satisfies Bytes),
-  every(ms: number, task: () => void): () => void {
-    const timer = setInterval(task, ms);
-    unref(timer);
-    return () => clearInterval(timer);
-  },
-  sleep: (ms: number) =>
-    new Promise<void>((resolve) => {
-      unref(setTimeout(resolve, ms));
-    }),
+  every,
+  sleep,
   defer: (task: () => void) => queueMicrotask(task),
   warn: (message: string, code: string) => console.warn(`${code}: ${message}`),
 });
 
 const encoder = new TextEncoder();
 const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
-/** Deno and Node timers have `unref`; browsers and workerd have plain numbers. */
-function unref(timer: unknown): void {
-  if (typeof timer === 'object' && timer !== null && 'unref' in timer && typeof timer.unref === 'function')
-    timer.unref();
-}
 
 function randomBytes(length: number): Uint8Array {
   const bytes = new Uint8Array(length);
@@ -73,9 +62,7 @@ function equalText(a: string, b: string): boolean {
   return difference === 0;
 }
 
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-const SIX_BITS = new Int8Array(128).fill(-1);
-for (let i = 0; i < ALPHABET.length; i++) SIX_BITS[ALPHABET.charCodeAt(i)] = i;
+const ALPHABET = BASE64URL_ALPHABET;
 
 function toBase64url(bytes: Uint8Array): string {
   let text = '';

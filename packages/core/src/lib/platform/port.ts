@@ -58,7 +58,7 @@ export interface Platform<S extends boolean = boolean> {
 
   /** Calls `task` every `ms` until cancelled; never keeps the process alive on its own. */
   every(ms: number, task: () => void): () => void;
-  /** A promise settled after `ms` milliseconds (never keeps the process alive on its own). */
+  /** A promise settled after `ms` milliseconds (it keeps the process alive meanwhile: a caller awaits it). */
   sleep(ms: number): Promise<void>;
   /** Runs `task` once the current synchronous work (and its microtasks) are done. */
   defer(task: () => void): void;
