@@ -7,7 +7,7 @@ import type { SessionMeta } from '@tessera/refresh';
 import type { SessionAccessClaims, SessionTokens } from '@tessera/sessions';
 import type { Request, RequestHandler, Response } from 'express';
 import { BODY_LIMIT } from './lib/limits.js';
-import { readBody, sendResponse, toFetchRequest } from './lib/node-http.node.js';
+import { readBody, sendResponse, toFetchRequest, unreadableRequest } from './lib/node-http.node.js';
 import { nodeRequestLike } from './lib/raw-headers.js';
 import { isOwnPath, routeTable } from './lib/route-table.js';
 import type { HttpAuth } from './types.js';
@@ -62,12 +62,12 @@ export function tesseraExpress(http: HttpAuth): TesseraExpress {
       return (req, res, next) => {
         if (!isOwnPath(req.path, table)) return next();
         (async () => {
+          // Read before the body: reading it may end the request's use of its socket.
+          const context = req.ip === undefined ? {} : { ip: req.ip };
           // A body parser that ran before us (express.json) has consumed the stream: use its result.
           const body = req.body === undefined ? await readBody(req, BODY_LIMIT) : JSON.stringify(req.body);
-          const response = await http.handle(
-            toFetchRequest(req, body),
-            req.ip === undefined ? {} : { ip: req.ip },
-          );
+          const request = toFetchRequest(req, body);
+          const response = request === undefined ? unreadableRequest() : await http.handle(request, context);
           if (response === undefined) return next();
           await sendResponse(res, response);
         })().catch(next);

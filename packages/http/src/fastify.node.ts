@@ -6,7 +6,7 @@
 import type { SessionMeta } from '@tessera/refresh';
 import type { SessionAccessClaims, SessionTokens } from '@tessera/sessions';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import { toFetchRequest } from './lib/node-http.node.js';
+import { toFetchRequest, unreadableRequest } from './lib/node-http.node.js';
 import { nodeRequestLike } from './lib/raw-headers.js';
 import { routeTable } from './lib/route-table.js';
 import type { HttpAuth } from './types.js';
@@ -54,7 +54,9 @@ export function tesseraFastify(http: HttpAuth): TesseraFastify {
     app.decorateRequest('auth', null);
     const handler = async (request: FastifyRequest, reply: FastifyReply) => {
       const body = request.body === undefined ? undefined : JSON.stringify(request.body);
-      const response = await http.handle(toFetchRequest(request.raw, body), { ip: request.ip });
+      const fetchRequest = toFetchRequest(request.raw, body);
+      const response =
+        fetchRequest === undefined ? unreadableRequest() : await http.handle(fetchRequest, { ip: request.ip });
       if (response === undefined) return reply.callNotFound();
       return send(reply, response);
     };
