@@ -42,5 +42,7 @@ export function expressServer(stack: Stack): Server {
       next(error);
     }
   });
+  // Last: a TesseraError from our own routes (a Redis outage during login) answers like the built-in ones.
+  app.use(auth.errors());
   return createServer(app);
 }

@@ -10,6 +10,8 @@ export async function fastifyServer(stack: Stack): Promise<Server> {
   const auth = tesseraFastify(stack.http);
   const logic = appLogic(stack);
   await app.register(auth.plugin);
+  // A TesseraError from our own routes (a Redis outage during login) answers like the built-in ones.
+  app.setErrorHandler(auth.errorHandler);
   app.post('/login', async (request, reply) => {
     const tokens = await logic.login(request.body, auth.metaOf(request));
     return tokens === undefined

@@ -12,6 +12,8 @@ export function honoServer(stack: Stack): Server {
   const logic = appLogic(stack);
   const body = (request: Request) => request.json().catch(() => undefined);
   app.use(auth.routes());
+  // A TesseraError from our own routes (a Redis outage during login) answers like the built-in ones.
+  app.onError(auth.onError);
   app.post('/login', async (c) => {
     const tokens = await logic.login(await body(c.req.raw), auth.metaOf(c));
     return tokens === undefined ? c.json(INVALID_CREDENTIALS, 401) : auth.tokens(tokens);

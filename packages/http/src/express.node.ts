@@ -3,9 +3,10 @@
  * @packageDocumentation
  */
 
+import { isTesseraError } from '@tessera/core';
 import type { SessionMeta } from '@tessera/refresh';
 import type { SessionAccessClaims, SessionTokens } from '@tessera/sessions';
-import type { Request, RequestHandler, Response } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import { BODY_LIMIT } from './lib/limits.js';
 import { readBody, sendResponse, toFetchRequest, unreadableRequest } from './lib/node-http.node.js';
 import { nodeRequestLike } from './lib/raw-headers.js';
@@ -27,6 +28,13 @@ export interface TesseraExpress {
   authenticate(options?: { scope?: string | readonly string[] }): RequestHandler;
   /** Middleware serving the built-in routes (refresh, logout, sessions, JWKS); other requests go on. */
   routes(): RequestHandler;
+  /**
+   * Error middleware, registered after your routes (`app.use(auth.errors())`): a `TesseraError`
+   * thrown in (or passed to `next` by) your own handlers gets the built-in routes' answer (RFC 6750,
+   * or 503 with `Retry-After` during an outage), as JSON with no stack; anything else goes on to
+   * the next error handler.
+   */
+  errors(): ErrorRequestHandler;
   /** Sends a token pair (your login route's answer). */
   sendTokens(res: Response, tokens: SessionTokens): Promise<void>;
   /** The device metadata of a request (user agent, `req.ip`). */
@@ -71,6 +79,12 @@ export function tesseraExpress(http: HttpAuth): TesseraExpress {
           if (response === undefined) return next();
           await sendResponse(res, response);
         })().catch(next);
+      };
+    },
+    errors() {
+      return (error, _req, res, next) => {
+        if (!isTesseraError(error) || res.headersSent) return next(error);
+        sendResponse(res, http.errorResponse(error)).catch(next);
       };
     },
     sendTokens: (res, tokens) => sendResponse(res, http.tokenResponse(tokens)),

@@ -3,9 +3,16 @@
  * @packageDocumentation
  */
 
+import { isTesseraError } from '@tessera/core';
 import type { SessionMeta } from '@tessera/refresh';
 import type { SessionAccessClaims, SessionTokens } from '@tessera/sessions';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type {
+  FastifyError,
+  FastifyPluginAsync,
+  FastifyReply,
+  FastifyRequest,
+  preHandlerAsyncHookHandler,
+} from 'fastify';
 import { toFetchRequest, unreadableRequest } from './lib/node-http.node.js';
 import { nodeRequestLike } from './lib/raw-headers.js';
 import { routeTable } from './lib/route-table.js';
@@ -24,6 +31,16 @@ export interface TesseraFastify {
   readonly plugin: FastifyPluginAsync;
   /** A pre-handler: verifies the bearer token, sets `request.auth`, or answers 400/401/403/503 itself. */
   authenticate(options?: { scope?: string | readonly string[] }): preHandlerAsyncHookHandler;
+  /**
+   * An error handler (`app.setErrorHandler(auth.errorHandler)`): a `TesseraError` thrown in your
+   * own handlers gets the built-in routes' answer (RFC 6750, or 503 with `Retry-After` during an
+   * outage), as JSON with no stack; anything else gets Fastify's own answer.
+   */
+  errorHandler(
+    error: FastifyError | Error,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<FastifyReply>;
   /** Sends a token pair (your login route's answer). */
   sendTokens(reply: FastifyReply, tokens: SessionTokens): Promise<FastifyReply>;
   /** The device metadata of a request (user agent, `request.ip`). */
@@ -56,7 +73,9 @@ export function tesseraFastify(http: HttpAuth): TesseraFastify {
       const body = request.body === undefined ? undefined : JSON.stringify(request.body);
       const fetchRequest = toFetchRequest(request.raw, body);
       const response =
-        fetchRequest === undefined ? unreadableRequest() : await http.handle(fetchRequest, { ip: request.ip });
+        fetchRequest === undefined
+          ? unreadableRequest()
+          : await http.handle(fetchRequest, { ip: request.ip });
       if (response === undefined) return reply.callNotFound();
       return send(reply, response);
     };
@@ -74,6 +93,16 @@ export function tesseraFastify(http: HttpAuth): TesseraFastify {
         if (result.ok) request.auth = result.claims;
         else await send(reply, result.response);
       };
+    },
+    async errorHandler(error, _request, reply) {
+      if (isTesseraError(error)) return send(reply, http.errorResponse(error));
+      const status = (error as FastifyError).statusCode ?? 500;
+      // Fastify's own shape, without the message of an unexpected error (it may describe internals).
+      return reply.status(status).send({
+        statusCode: status,
+        error: status >= 500 ? 'Internal Server Error' : error.name,
+        message: status >= 500 ? 'internal error' : error.message,
+      });
     },
     sendTokens: (reply, tokens) => send(reply, http.tokenResponse(tokens)),
     metaOf: (request) => http.metaOf(nodeRequestLike(request.raw), { ip: request.ip }),

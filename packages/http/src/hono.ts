@@ -2,9 +2,11 @@
  * `@tessera/http/hono`: the Hono (4) adapter. Hono speaks Fetch, so this is thin.
  * @packageDocumentation
  */
+
+import { isTesseraError } from '@tessera/core';
 import type { SessionMeta } from '@tessera/refresh';
 import type { SessionAccessClaims, SessionTokens } from '@tessera/sessions';
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context, ErrorHandler, MiddlewareHandler } from 'hono';
 import { nodeRequestLike, type RawRequest } from './lib/raw-headers.js';
 import { isOwnPath, routeTable } from './lib/route-table.js';
 import type { HttpAuth, RequestContext, RequestLike } from './types.js';
@@ -23,6 +25,12 @@ export interface TesseraHono {
   }): MiddlewareHandler<{ Variables: TesseraVariables }>;
   /** Middleware serving the built-in routes; other requests go on. */
   routes(): MiddlewareHandler;
+  /**
+   * An error handler (`app.onError(auth.onError)`): a `TesseraError` thrown in your own handlers gets
+   * the built-in routes' answer (RFC 6750, or 503 with `Retry-After` during an outage), as JSON with
+   * no stack; an `HTTPException` its own response; anything else a plain 500.
+   */
+  readonly onError: ErrorHandler;
   /** The response for a token pair (your login route's answer). */
   tokens(tokens: SessionTokens): Response;
   /** The device metadata of a request. */
@@ -90,6 +98,12 @@ export function tesseraHono(http: HttpAuth, options: TesseraHonoOptions = {}): T
         await next();
         return undefined;
       };
+    },
+    onError(error) {
+      if (isTesseraError(error)) return http.errorResponse(error);
+      const exception = error as Partial<{ getResponse(): Response }>;
+      if (typeof exception.getResponse === 'function') return exception.getResponse();
+      return Response.json({ error: 'server_error', error_description: 'internal error' }, { status: 500 });
     },
     tokens: (tokens) => http.tokenResponse(tokens),
     metaOf: (c) => http.metaOf(c.req.raw, context(c)),
