@@ -10,6 +10,8 @@ export interface Reply {
 
 export interface SendOptions {
   readonly body?: unknown;
+  /** A body sent as it is (with your own content-type header), in place of `body`. */
+  readonly raw?: string;
   /** Send the device's access token (default true when it has one). */
   readonly bearer?: boolean | string;
   readonly headers?: Record<string, string>;
@@ -43,6 +45,7 @@ export class Device {
       method,
       headers,
       ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+      ...(options.raw === undefined ? {} : { body: options.raw }),
     });
     this.keepCookies(response.headers);
     const text = await response.text();

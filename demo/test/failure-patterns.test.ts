@@ -82,6 +82,31 @@ describe.each(FRAMEWORKS.flatMap((framework) => STORES.map((store) => [framework
       expect(r.status).toBe(400);
     });
 
+    it('two methods at once: a bearer header with a form-encoded access_token is refused, and so is the form alone', async () => {
+      const d = await device();
+      const form = { 'content-type': 'application/x-www-form-urlencoded' };
+      const both = await d.send('POST', '/api/password', {
+        headers: form,
+        raw: `access_token=${d.accessToken}`,
+      });
+      // Fastify without a form parser refuses the body itself (415) before any handler sees it.
+      const refused = framework === 'fastify' ? 415 : 400;
+      expect(both.status).toBe(refused);
+      const alone = await d.send('POST', '/api/password', {
+        headers: form,
+        raw: `access_token=${d.accessToken}`,
+        bearer: false,
+      });
+      expect(alone.status).toBe(refused);
+    });
+
+    it('one credential per refresh: an Authorization header beside the refresh token is refused', async () => {
+      const d = await device();
+      const r = await d.send('POST', '/auth/token/refresh', { bearer: true });
+      expect(r.status).toBe(400);
+      expect((await d.refresh()).status).toBe(200);
+    });
+
     describe('replay after every kind of revocation', () => {
       const kinds: [string, (d: Device, other: Device) => Promise<unknown>, { refreshSurvives?: boolean }][] =
         [

@@ -4,7 +4,7 @@ import type { SessionTokens } from '@tessera/sessions';
 import { credentialInUrl, extractBearer } from './lib/bearer.js';
 import { cookieValues, refreshCookie } from './lib/cookies.js';
 import { isCrossSite } from './lib/csrf.js';
-import { MAX_BODY_BYTES } from './lib/limits.js';
+import { MAX_BODY_BYTES, MAX_FORM_BYTES } from './lib/limits.js';
 import { resolveHttpOptions } from './lib/options.js';
 import { accessErrorResponse, challenge, json, NO_STORE, unavailable } from './lib/responses.js';
 import { type RouteName, routesAt, routeTable } from './lib/route-table.js';
@@ -54,6 +54,31 @@ export function createHttpAuth(options: HttpAuthOptions): HttpAuth {
   function authenticate(
     request: RequestLike,
     authOptions: { scope?: string | readonly string[] } = {},
+  ): Promise<AuthResult> {
+    // RFC 6750 section 2.2's form-body method is refused, alone or beside a header: one credential,
+    // one method. Only form-encoded requests pay for the check.
+    const contentType = request.headers.get('content-type');
+    if (contentType !== null && FORM.test(contentType)) return authenticateForm(request, authOptions);
+    return authenticateHeader(request, authOptions);
+  }
+
+  async function authenticateForm(
+    request: RequestLike,
+    authOptions: { scope?: string | readonly string[] },
+  ): Promise<AuthResult> {
+    const inBody = await formCredential(request);
+    if (inBody !== undefined) {
+      return {
+        ok: false,
+        response: challenge(400, realm, { error: 'invalid_request', description: inBody }),
+      };
+    }
+    return authenticateHeader(request, authOptions);
+  }
+
+  function authenticateHeader(
+    request: RequestLike,
+    authOptions: { scope?: string | readonly string[] },
   ): Promise<AuthResult> {
     const credential = extractBearer(request, tokenCookies);
     if (credential.kind === 'none') return Promise.resolve({ ok: false, response: challenge(401, realm) });
@@ -119,13 +144,15 @@ export function createHttpAuth(options: HttpAuthOptions): HttpAuth {
       return { kind: 'invalid', description: 'credentials are not accepted in the URL' };
     const cookieHeader = request.headers.get('cookie');
     const fromCookie = cookieHeader === null ? [] : cookieValues(cookieHeader, cookieName);
-    if (request.headers.get('authorization') !== null && fromCookie.length > 0) {
-      return { kind: 'invalid', description: 'send one credential per request' };
-    }
     const body = await readJsonObject(request);
     if (body === undefined)
       return { kind: 'invalid', description: 'the body must be a JSON object of at most 4 KiB' };
     const fromBody = body.refresh_token;
+    // One credential per request, whatever the transport: an Authorization header beside a refresh
+    // token (cookie or body) is refused, never resolved by picking one.
+    if (request.headers.get('authorization') !== null && (fromCookie.length > 0 || fromBody !== undefined)) {
+      return { kind: 'invalid', description: 'send one credential per request' };
+    }
     if (transport === 'cookie') {
       if (fromBody !== undefined)
         return { kind: 'invalid', description: 'the refresh token travels in its cookie only' };
@@ -260,6 +287,38 @@ export function createHttpAuth(options: HttpAuthOptions): HttpAuth {
   }
 
   return Object.freeze({ routes, authenticate, handle, tokenResponse, metaOf, errorResponse });
+}
+
+const FORM = /^application\/x-www-form-urlencoded\s*(;|$)/i;
+
+/** Why a form-encoded request's body is refused as a credential carrier, or undefined when it is not. */
+async function formCredential(request: RequestLike): Promise<string | undefined> {
+  const refused = 'credentials are not accepted in the body';
+  if (request.parsedBody !== undefined) {
+    if (
+      typeof request.parsedBody === 'object' &&
+      request.parsedBody !== null &&
+      Object.hasOwn(request.parsedBody, 'access_token')
+    )
+      return refused;
+    if (typeof request.parsedBody !== 'string') return undefined;
+    if (request.parsedBody.length > MAX_FORM_BYTES)
+      return 'the form body is too large to check for credentials';
+    return new URLSearchParams(request.parsedBody).has('access_token') ? refused : undefined;
+  }
+  // A Fetch Request by its shape: @hono/node-server's is not an instance of the global class.
+  const fetchRequest = request as Partial<Request>;
+  if (
+    typeof fetchRequest.clone !== 'function' ||
+    fetchRequest.body === null ||
+    fetchRequest.body === undefined
+  )
+    return undefined;
+  const length = Number(request.headers.get('content-length') ?? '0');
+  if (!(length <= MAX_FORM_BYTES)) return 'the form body is too large to check for credentials';
+  const text = await fetchRequest.clone().text();
+  if (text.length > MAX_FORM_BYTES) return 'the form body is too large to check for credentials';
+  return new URLSearchParams(text).has('access_token') ? refused : undefined;
 }
 
 /** The body as a JSON object: `{}` when empty, undefined when too large or not an object. */

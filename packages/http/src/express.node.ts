@@ -7,7 +7,7 @@ import { isTesseraError } from '@tessera/core';
 import type { SessionMeta } from '@tessera/refresh';
 import type { SessionAccessClaims, SessionTokens } from '@tessera/sessions';
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
-import { BODY_LIMIT } from './lib/limits.js';
+import { BODY_LIMIT, MAX_FORM_BYTES } from './lib/limits.js';
 import { readBody, sendResponse, toFetchRequest, unreadableRequest } from './lib/node-http.node.js';
 import { nodeRequestLike } from './lib/raw-headers.js';
 import { isOwnPath, routeTable } from './lib/route-table.js';
@@ -51,18 +51,32 @@ export interface TesseraExpress {
  * app.get('/orders', auth.authenticate({ scope: 'orders:read' }), (req, res) => res.json({ user: req.auth?.sub }));
  * ```
  */
+const FORM = /^application\/x-www-form-urlencoded/i;
+
 export function tesseraExpress(http: HttpAuth): TesseraExpress {
   const table = routeTable(http.routes);
   return {
     authenticate(options = {}) {
       return (req, res, next) => {
-        http.authenticate(nodeRequestLike(req), options).then((result) => {
-          if (result.ok) {
-            req.auth = result.claims;
-            next();
-          } else {
-            sendResponse(res, result.response).catch(next);
-          }
+        const verify = (body: unknown) => {
+          // The body, if parsed: a form body's access_token is refused (one credential, one method).
+          const request =
+            body === undefined ? nodeRequestLike(req) : { ...nodeRequestLike(req), parsedBody: body };
+          http.authenticate(request, options).then((result) => {
+            if (result.ok) {
+              req.auth = result.claims;
+              next();
+            } else {
+              sendResponse(res, result.response).catch(next);
+            }
+          }, next);
+        };
+        if (req.body !== undefined || !FORM.test(req.headers['content-type'] ?? '')) return verify(req.body);
+        // A form body no parser has read: read it here (as express.urlencoded would, and leave it as
+        // req.body), so a credential in it cannot pass unseen.
+        readBody(req, MAX_FORM_BYTES + 1).then((text) => {
+          req.body = Object.fromEntries(new URLSearchParams(text));
+          verify(text);
         }, next);
       };
     },

@@ -89,7 +89,12 @@ export function tesseraFastify(http: HttpAuth): TesseraFastify {
     plugin,
     authenticate(options = {}) {
       return async (request, reply) => {
-        const result = await http.authenticate(nodeRequestLike(request.raw), options);
+        // The parsed body, if any: a form body's access_token is refused (one credential).
+        const raw = nodeRequestLike(request.raw);
+        const result = await http.authenticate(
+          request.body === undefined ? raw : { ...raw, parsedBody: request.body },
+          options,
+        );
         if (result.ok) request.auth = result.claims;
         else await send(reply, result.response);
       };

@@ -53,6 +53,8 @@ interface NodeBindings {
 
 const incomingOf = (c: Context) => (c.env as NodeBindings | undefined)?.incoming;
 const nodeIp = (c: Context): string | undefined => incomingOf(c)?.socket?.remoteAddress;
+const isForm = (c: Context) =>
+  /^application\/x-www-form-urlencoded/i.test(c.req.header('content-type') ?? '');
 
 /**
  * What the bearer check reads. Under @hono/node-server, the Node request itself: reading headers
@@ -60,7 +62,9 @@ const nodeIp = (c: Context): string | undefined => incomingOf(c)?.socket?.remote
  */
 function requestLike(c: Context): RequestLike {
   const incoming = incomingOf(c);
-  return incoming !== undefined && Array.isArray(incoming.rawHeaders) ? nodeRequestLike(incoming) : c.req.raw;
+  // A form body is read from the Fetch Request (to refuse an access_token in it): the rare case.
+  if (incoming === undefined || !Array.isArray(incoming.rawHeaders) || isForm(c)) return c.req.raw;
+  return nodeRequestLike(incoming);
 }
 
 /**

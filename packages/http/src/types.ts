@@ -12,6 +12,13 @@ export interface RequestLike {
   readonly url: string;
   /** Header lookup, case-insensitive; repeated headers joined with ", " as Fetch does. */
   readonly headers: { get(name: string): string | null };
+  /**
+   * The body as your framework parsed it, if it did (Express `req.body`, Fastify `request.body`;
+   * not `body`, which a Fetch `Request` has as a stream):
+   * `authenticate` refuses a form-encoded body that carries `access_token` (one credential, one
+   * method). A Fetch `Request` needs none: its form body is read from a clone.
+   */
+  readonly parsedBody?: unknown;
 }
 
 /** Facts about the connection that the request itself does not carry. */
