@@ -30,9 +30,19 @@ if (!FRAMEWORKS.includes(framework)) {
   process.exit(2);
 }
 
-const stack = await createStack(values.redis === undefined ? {} : { redisUrl: values.redis });
+/** A start-up failure is one clear line and exit code 1, never a stack trace. */
+function fail(what: string, error: unknown): never {
+  console.error(`tessera demo: ${what}: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
+
+const stack = await createStack(values.redis === undefined ? {} : { redisUrl: values.redis }).catch(
+  (error: unknown) => fail(`cannot start on Redis at ${values.redis}`, error),
+);
 const port = values.port === undefined ? (values.serve ? 3000 : 0) : Number(values.port);
-const server = await startServer(framework, stack, port);
+const server = await startServer(framework, stack, port).catch((error: unknown) =>
+  fail(`cannot listen on port ${port}`, error),
+);
 const where = values.redis === undefined ? 'in-memory stores' : `Redis at ${values.redis}`;
 console.log(`tessera demo: example API (${framework}, ${where}) listening on ${server.url}`);
 

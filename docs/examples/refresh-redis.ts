@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { waitForRedis } from '@tessera/denylist';
 import { createRefreshTokens } from '@tessera/refresh';
 import { createRedisStore } from '@tessera/refresh/redis';
 import { Redis } from 'ioredis';
@@ -10,7 +11,7 @@ export async function refreshOnRedis(url: string) {
     enableOfflineQueue: false, // fail fast during an outage (ERR_UNAVAILABLE) instead of queueing rotations
     maxRetriesPerRequest: 1,
   });
-  await new Promise((resolve) => client.once('ready', resolve));
+  await waitForRedis(client, { timeoutMs: 5000 }); // ERR_UNAVAILABLE naming the reason, never a hang
   const refresh = createRefreshTokens({
     store: createRedisStore({ client, prefix: 'myapp:rt' }),
     secrets: [{ id: '2026-11', secret: randomBytes(32) }],

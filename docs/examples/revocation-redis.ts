@@ -1,19 +1,21 @@
 import assert from 'node:assert/strict';
 import { createAccessTokens, generateSigningKey, isTesseraError } from '@tessera/core';
-import { createDenylist } from '@tessera/denylist';
+import { createDenylist, waitForRedis } from '@tessera/denylist';
 import { Redis } from 'ioredis';
 
 /** One server of a fleet: a denylist that follows the shared revocation log in Redis. */
 export async function verifierOnRedis(url: string) {
   const client = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-  await new Promise((resolve) => client.once('ready', resolve));
+  await waitForRedis(client, { timeoutMs: 5000 }); // ERR_UNAVAILABLE naming the reason, never a hang
   const denylist = createDenylist({
     client,
     prefix: 'myapp:dl',
     accessTtl: 900, // the same ttl your access tokens have
     maxStaleness: 5, // fail closed (ERR_UNAVAILABLE) if this process cannot confirm it is current for 5 s
   });
-  await denylist.start(); // loads the recent revocations, then follows the log
+  // Loads the recent revocations, then follows the log. (Forgotten, the first check starts it, with
+  // a warning, and refuses tokens until it is.) denylist.status() serves a readiness probe.
+  await denylist.start();
   const access = createAccessTokens({
     issuer: 'https://auth.example.com',
     audience: 'https://api.example.com',

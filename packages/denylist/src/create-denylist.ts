@@ -9,7 +9,7 @@ import { resolveRedisOptions } from './lib/options.js';
 import { EPOCH, ORIGIN, REVOKE_SESSION, REVOKE_USER } from './lib/scripts.js';
 import { confirmServer, moveOrigin } from './lib/server-stamp.js';
 import { RevocationView } from './lib/view.js';
-import type { Denylist, DenylistOptions, RevokeUserOptions, UserEpochs } from './types.js';
+import type { Denylist, DenylistOptions, DenylistStatus, RevokeUserOptions, UserEpochs } from './types.js';
 
 /** Script arguments as the headers of the scripts in src/lua/ list them. */
 type RevokeUserArgs = [
@@ -103,6 +103,36 @@ export function createDenylist(options: DenylistOptions): Denylist {
   let follower: LogFollower | undefined;
   let starting: Promise<void> | undefined;
   let closed = false;
+  let lastError: string | undefined;
+  /** When a `check` last started the denylist itself (at most one attempt a second). */
+  let autoStartedAt = -Infinity;
+  let warnedAutoStart = false;
+
+  function start(): Promise<void> {
+    if (closed) return Promise.reject(new UnavailableError('the denylist is closed', { reason: 'closed' }));
+    starting ??= doStart().then(
+      () => {
+        lastError = undefined;
+      },
+      (error: unknown) => {
+        starting = undefined;
+        lastError = describeFailure(error);
+        throw error;
+      },
+    );
+    return starting;
+  }
+
+  /** A `check` before `start()`: start now (once a second at most), say so once, and fail closed meanwhile. */
+  function startOnFirstUse(): void {
+    if (closed || starting !== undefined || performance.now() - autoStartedAt < 1000) return;
+    autoStartedAt = performance.now();
+    if (!warnedAutoStart) {
+      warnedAutoStart = true;
+      warn('tessera denylist: check() before start(): starting now; tokens are refused (503) until it is');
+    }
+    start().catch(() => {});
+  }
 
   // One shared sweep per bound, not a timer per call (see core's lib/deadline.ts).
   const calls = createDeadlines(timeoutMs);
@@ -330,6 +360,7 @@ export function createDenylist(options: DenylistOptions): Denylist {
 
     check(claims) {
       if (view === undefined || follower === undefined) {
+        startOnFirstUse();
         throw new UnavailableError('the denylist is not started', { reason: 'not_started' });
       }
       // Security: fail closed. A view not confirmed current within maxStaleness may miss revocations.
@@ -343,13 +374,20 @@ export function createDenylist(options: DenylistOptions): Denylist {
 
     horizon: config.horizonSeconds,
 
-    start() {
-      if (closed) return Promise.reject(new UnavailableError('the denylist is closed', { reason: 'closed' }));
-      starting ??= doStart().catch((error: unknown) => {
-        starting = undefined;
-        throw error;
-      });
-      return starting;
+    start,
+
+    status(): DenylistStatus {
+      if (closed) return { ready: false, state: 'closed' };
+      const failure = lastError === undefined ? {} : { lastError };
+      if (view === undefined || follower === undefined) {
+        return {
+          ready: false,
+          state: starting !== undefined ? 'starting' : lastError ? 'failed' : 'idle',
+          ...failure,
+        };
+      }
+      if (performance.now() - follower.confirmedAt > maxStalenessMs) return { ready: false, state: 'stale' };
+      return { ready: true, state: 'ready' };
     },
 
     async close() {
@@ -359,4 +397,11 @@ export function createDenylist(options: DenylistOptions): Denylist {
       view = undefined;
     },
   } satisfies Denylist);
+}
+
+/** A start failure as a status line: the code and message of a TesseraError (and of its cause), no stack. */
+function describeFailure(error: unknown): string {
+  if (!(error instanceof TesseraError)) return error instanceof Error ? error.message : String(error);
+  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+  return `${error.code} (${error.reason ?? 'unknown'}): ${error.message}${cause}`;
 }

@@ -59,6 +59,7 @@ export function createMemoryDenylist(options: MemoryDenylistOptions = {}): Denyl
     },
     horizon: window.horizonSeconds,
     async start() {},
+    status: () => (closed ? { ready: false, state: 'closed' } : { ready: true, state: 'ready' }),
     async close() {
       closed = true;
     },

@@ -9,8 +9,10 @@ export { createMemoryDenylist } from './create-memory-denylist.js';
 export type {
   Denylist,
   DenylistOptions,
+  DenylistStatus,
   DenylistTimingOptions,
   MemoryDenylistOptions,
   RevokeUserOptions,
   UserEpochs,
 } from './types.js';
+export { waitForRedis } from './wait-for-redis.js';

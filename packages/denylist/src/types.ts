@@ -36,10 +36,30 @@ export interface Denylist extends RevocationCheck {
    * refuses to attach a denylist whose horizon is shorter than its own `ttl + clockTolerance`.
    */
   readonly horizon: number;
-  /** Loads the view and starts following revocations. Idempotent. */
+  /**
+   * Loads the view and starts following revocations. Idempotent. A `check` before it starts the
+   * denylist itself (with one warning) and fails closed until the view is loaded: a forgotten
+   * `start()` costs a few 503s and a log line, never an outage without a word.
+   */
   start(): Promise<void>;
+  /** Where the denylist stands, for readiness probes: `ready` is true exactly when `check` can vouch. */
+  status(): DenylistStatus;
   /** Stops following (the Redis client you passed stays open). */
   close(): Promise<void>;
+}
+
+/** What {@link Denylist.status} reports. */
+export interface DenylistStatus {
+  /** True when `check` answers from a current view (it fails closed with ERR_UNAVAILABLE otherwise). */
+  readonly ready: boolean;
+  /**
+   * `idle` (not started), `starting`, `ready`, `stale` (the view was not confirmed current within
+   * `maxStaleness`: Redis unreachable), `failed` (the last start failed; the next `check` or
+   * `start` tries again) or `closed`.
+   */
+  readonly state: 'idle' | 'starting' | 'ready' | 'stale' | 'failed' | 'closed';
+  /** Why the last start failed (an error code and message, never key material). */
+  readonly lastError?: string;
 }
 
 /** A user's two counters. */

@@ -338,6 +338,10 @@ export function createSessions(options: SessionsOptions): Sessions {
     privilegesChanged,
     list,
     revokeSession,
+    status() {
+      const denylistStatus = denylist.status();
+      return { ready: denylistStatus.ready, denylist: denylistStatus };
+    },
   } satisfies Sessions);
 }
 

@@ -21,6 +21,7 @@ export type {
   SessionSummary,
   Sessions,
   SessionsOptions,
+  SessionsStatus,
   SessionTokens,
   UserRevokeReason,
 } from './types.js';

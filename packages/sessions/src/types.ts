@@ -5,7 +5,7 @@ import type {
   JsonValue,
   TesseraErrorCode,
 } from '@tessera/core';
-import type { Denylist } from '@tessera/denylist';
+import type { Denylist, DenylistStatus } from '@tessera/denylist';
 import type { RefreshTokens, SessionInfo, SessionMeta } from '@tessera/refresh';
 
 /** The claims of a verified session access token: the session id and the epoch are guaranteed. */
@@ -128,7 +128,7 @@ export interface SessionsOptions {
   readonly access: AccessTokens;
   /** Refresh tokens (`@tessera/refresh`). */
   readonly refresh: RefreshTokens;
-  /** The denylist (`@tessera/denylist`), started. */
+  /** The denylist (`@tessera/denylist`): started (one that is not starts itself on first use, and warns). */
   readonly denylist: Denylist;
   /** Receives every lifecycle event. It should not throw; a throw is reported as a process warning. */
   readonly events?: (event: SessionEvent) => void;
@@ -218,4 +218,15 @@ export interface Sessions {
    * that ends the session; another user's session and its tokens are left alone).
    */
   revokeSession(sessionId: string, options?: { owner?: string }): Promise<boolean>;
+  /**
+   * For a readiness probe: `ready` is true when access tokens can be verified (the denylist vouches
+   * for its view). The stores' health shows per call (ERR_UNAVAILABLE).
+   */
+  status(): SessionsStatus;
+}
+
+/** What {@link Sessions.status} reports. */
+export interface SessionsStatus {
+  readonly ready: boolean;
+  readonly denylist: DenylistStatus;
 }

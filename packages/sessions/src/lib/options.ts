@@ -12,7 +12,7 @@ import type { SessionsOptions } from '../types.js';
 export const SERVICE_METHODS = {
   access: ['issue', 'verify'],
   refresh: ['issue', 'rotate', 'revoke', 'revokeAll', 'list', 'sessionIdOf'],
-  denylist: ['epochs', 'revokeUser', 'revokeSession', 'check'],
+  denylist: ['epochs', 'revokeUser', 'revokeSession', 'check', 'status'],
 } as const;
 
 const schema = z.strictObject({
