@@ -15,6 +15,7 @@ import { resolveOptions } from './lib/options.js';
 import { platform } from './lib/platform/index.js';
 import { scrubbedCause } from './lib/scrub.js';
 import { checkKeys, parseStrictJsonObject } from './lib/strict-json.js';
+import { withSubject } from './lib/subject.js';
 import { VerifiedTokenCache } from './lib/verified-cache.js';
 import { checkVerifyOptions } from './lib/verify-options.js';
 import type {
@@ -106,7 +107,12 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
         `the claims are not a strict JSON object (${parsed.failure})`,
         `payload_${parsed.failure}`,
       );
-    checkTokenClaims(parsed.value, policy, nowMs);
+    try {
+      checkTokenClaims(parsed.value, policy, nowMs);
+    } catch (error) {
+      // Authentic from here on: the refusal may name its subject (for monitoring).
+      throw withSubject(error, parsed.value['sub']);
+    }
     return parsed.value as AccessTokenClaims; // frozen by the strict parse
   }
 
@@ -118,6 +124,30 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
       claims = verifyToken(token, nowMs);
       cache?.set(token, claims, claims.exp * 1000);
     }
+    try {
+      checkPolicy(claims, verifyOptions, nowMs);
+    } catch (error) {
+      throw withSubject(error, claims.sub);
+    }
+    if (revocation !== undefined) {
+      try {
+        // A synchronous check (the denylist's) costs no extra microtask: await only a thenable.
+        const pending = revocation.check(claims);
+        if (pending !== undefined) await pending;
+      } catch (error) {
+        // Fail closed: a revocation source that breaks is an outage, never an accept.
+        if (error instanceof TesseraError) throw withSubject(error, claims.sub);
+        throw new UnavailableError('the revocation check failed', {
+          reason: 'revocation_check',
+          cause: scrubbedCause(error),
+        });
+      }
+    }
+    return claims;
+  }
+
+  /** The per-call checks: audience, and what `verifyOptions` asks (scope, authentication age). */
+  function checkPolicy(claims: AccessTokenClaims, verifyOptions: VerifyOptions | undefined, nowMs: number) {
     if (verifyOptions === undefined) {
       checkAudience(claims, audiences);
     } else {
@@ -129,21 +159,6 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
       if (verifyOptions.maxAuthAge !== undefined)
         checkAuthAge(claims, verifyOptions.maxAuthAge, nowMs, toleranceMs);
     }
-    if (revocation !== undefined) {
-      try {
-        // A synchronous check (the denylist's) costs no extra microtask: await only a thenable.
-        const pending = revocation.check(claims);
-        if (pending !== undefined) await pending;
-      } catch (error) {
-        // Fail closed: a revocation source that breaks is an outage, never an accept.
-        if (error instanceof TesseraError) throw error;
-        throw new UnavailableError('the revocation check failed', {
-          reason: 'revocation_check',
-          cause: scrubbedCause(error),
-        });
-      }
-    }
-    return claims;
   }
 
   function issue(input: IssueInput): IssuedAccessToken {

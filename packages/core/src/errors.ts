@@ -3,7 +3,8 @@
  * the subclass), never on `message`: messages are for humans and may change.
  *
  * Security: no error ever carries a raw token, a secret, a token hash or a full claim set. At most a
- * short reason, the claim name involved, and a session id.
+ * short reason, the claim name involved, a session id, and the subject of a token whose signature
+ * (or MAC) verified.
  *
  * @packageDocumentation
  */
@@ -32,6 +33,11 @@ export interface TesseraErrorDetails {
   readonly claim?: string | undefined;
   /** The session (token family) involved, when known. Session ids are not secrets. */
   readonly sessionId?: string | undefined;
+  /**
+   * The subject of an authentic token that was refused (expired, revoked, reused, out of scope):
+   * known only once the signature or MAC verified, so never an attacker's word. For monitoring.
+   */
+  readonly sub?: string | undefined;
   /** The underlying error, only when it cannot contain token or secret material. */
   readonly cause?: unknown;
 }
@@ -46,6 +52,8 @@ export class TesseraError extends Error {
   readonly claim: string | undefined;
   /** The session id involved, if any. */
   readonly sessionId: string | undefined;
+  /** The subject of the authentic token refused, if known (see {@link TesseraErrorDetails.sub}). */
+  readonly sub: string | undefined;
 
   constructor(code: TesseraErrorCode, message: string, details: TesseraErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -54,6 +62,7 @@ export class TesseraError extends Error {
     this.reason = details.reason;
     this.claim = details.claim;
     this.sessionId = details.sessionId;
+    this.sub = details.sub;
   }
 }
 

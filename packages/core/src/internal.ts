@@ -28,3 +28,4 @@ export {
 } from './lib/option-schemas.js';
 export { type Platform, platform } from './lib/platform/index.js';
 export { scrubbedCause } from './lib/scrub.js';
+export { withSubject } from './lib/subject.js';

@@ -54,17 +54,20 @@ export function createHttpAuth(options: HttpAuthOptions): HttpAuth {
   function authenticate(
     request: RequestLike,
     authOptions: { scope?: string | readonly string[] } = {},
+    context?: RequestContext,
   ): Promise<AuthResult> {
     // RFC 6750 section 2.2's form-body method is refused, alone or beside a header: one credential,
     // one method. Only form-encoded requests pay for the check.
     const contentType = request.headers.get('content-type');
-    if (contentType !== null && FORM.test(contentType)) return authenticateForm(request, authOptions);
-    return authenticateHeader(request, authOptions);
+    if (contentType !== null && FORM.test(contentType))
+      return authenticateForm(request, authOptions, context);
+    return authenticateHeader(request, authOptions, context);
   }
 
   async function authenticateForm(
     request: RequestLike,
     authOptions: { scope?: string | readonly string[] },
+    context: RequestContext | undefined,
   ): Promise<AuthResult> {
     const inBody = await formCredential(request);
     if (inBody !== undefined) {
@@ -73,12 +76,13 @@ export function createHttpAuth(options: HttpAuthOptions): HttpAuth {
         response: challenge(400, realm, { error: 'invalid_request', description: inBody }),
       };
     }
-    return authenticateHeader(request, authOptions);
+    return authenticateHeader(request, authOptions, context);
   }
 
   function authenticateHeader(
     request: RequestLike,
     authOptions: { scope?: string | readonly string[] },
+    context: RequestContext | undefined,
   ): Promise<AuthResult> {
     const credential = extractBearer(request, tokenCookies);
     if (credential.kind === 'none') return Promise.resolve({ ok: false, response: challenge(401, realm) });
@@ -89,8 +93,10 @@ export function createHttpAuth(options: HttpAuthOptions): HttpAuth {
       });
     }
     const scope = authOptions.scope;
+    // Read only if a rejection is reported: the accepted path builds no metadata.
+    const client = () => metaOf(request, context);
     // One promise chain, no extra async frame: this runs on every request.
-    return sessions.verify(credential.token, scope === undefined ? undefined : { scope }).then(
+    return sessions.verify(credential.token, scope === undefined ? { client } : { scope, client }).then(
       (claims): AuthResult => ({ ok: true, claims }),
       (error: unknown): AuthResult => {
         const needed = typeof scope === 'string' ? scope : scope?.join(' ');
@@ -215,8 +221,12 @@ export function createHttpAuth(options: HttpAuthOptions): HttpAuth {
   }
 
   /** Runs `action` for the bearer of the request, or answers with the authentication failure. */
-  async function asUser(request: Request, action: (sub: string, sid: string) => Promise<Response>) {
-    const auth = await authenticate(request);
+  async function asUser(
+    request: Request,
+    context: RequestContext,
+    action: (sub: string, sid: string) => Promise<Response>,
+  ) {
+    const auth = await authenticate(request, {}, context);
     if (!auth.ok) return auth.response;
     try {
       return await action(auth.claims.sub, auth.claims.sid);
@@ -232,13 +242,13 @@ export function createHttpAuth(options: HttpAuthOptions): HttpAuth {
   > = {
     refresh: (request, context) => refresh(request, context),
     logout: (request) => logout(request),
-    logoutEverywhere: (request) =>
-      asUser(request, async (sub) => {
+    logoutEverywhere: (request, context) =>
+      asUser(request, context, async (sub) => {
         await sessions.logoutEverywhere(sub);
         return withClearedCookie(new Response(null, { status: 204, headers: NO_STORE }));
       }),
-    sessions: (request) =>
-      asUser(request, async (sub, sid) => {
+    sessions: (request, context) =>
+      asUser(request, context, async (sub, sid) => {
         const list = await sessions.list(sub);
         return json(200, {
           sessions: list.map((s) => ({
@@ -251,8 +261,8 @@ export function createHttpAuth(options: HttpAuthOptions): HttpAuth {
           })),
         });
       }),
-    revokeSession: (request, _context, id) =>
-      asUser(request, async (sub) => {
+    revokeSession: (request, context, id) =>
+      asUser(request, context, async (sub) => {
         // Only the owner's sessions, checked by the store as it ends one: an id from someone else's
         // list is "not found", not "forbidden".
         if (!(await sessions.revokeSession(id, { owner: sub })))

@@ -62,7 +62,13 @@ export function tesseraExpress(http: HttpAuth): TesseraExpress {
           // The body, if parsed: a form body's access_token is refused (one credential, one method).
           const request =
             body === undefined ? nodeRequestLike(req) : { ...nodeRequestLike(req), parsedBody: body };
-          http.authenticate(request, options).then((result) => {
+          // The IP is read only if a rejection is reported.
+          const context = {
+            get ip() {
+              return req.ip;
+            },
+          };
+          http.authenticate(request, options, context).then((result) => {
             if (result.ok) {
               req.auth = result.claims;
               next();

@@ -94,6 +94,7 @@ export function tesseraFastify(http: HttpAuth): TesseraFastify {
         const result = await http.authenticate(
           request.body === undefined ? raw : { ...raw, parsedBody: request.body },
           options,
+          { ip: request.ip },
         );
         if (result.ok) request.auth = result.claims;
         else await send(reply, result.response);

@@ -86,7 +86,12 @@ export function tesseraHono(http: HttpAuth, options: TesseraHonoOptions = {}): T
   return {
     authenticate(authOptions = {}) {
       return async (c, next) => {
-        const result = await http.authenticate(requestLike(c), authOptions);
+        const result = await http.authenticate(requestLike(c), authOptions, {
+          // Read only if a rejection is reported.
+          get ip() {
+            return ipOf(c);
+          },
+        });
         if (!result.ok) return result.response;
         c.set('auth', result.claims);
         await next();

@@ -24,7 +24,7 @@ export interface RequestLike {
 /** Facts about the connection that the request itself does not carry. */
 export interface RequestContext {
   /** The client's IP (what your framework resolves, proxies included), for device metadata. */
-  readonly ip?: string;
+  readonly ip?: string | undefined;
 }
 
 /** How the refresh token travels: one mechanism per deployment. */
@@ -99,7 +99,11 @@ export interface HttpAuth {
    * Checks the bearer token of a request: from the `Authorization` header only (never the URL, never
    * together with a token cookie), verified with the session's revocation check.
    */
-  authenticate(request: RequestLike, options?: { scope?: string | readonly string[] }): Promise<AuthResult>;
+  authenticate(
+    request: RequestLike,
+    options?: { scope?: string | readonly string[] },
+    context?: RequestContext,
+  ): Promise<AuthResult>;
   /** Serves the built-in routes; resolves undefined when the request is for none of them. */
   handle(request: Request, context?: RequestContext): Promise<Response | undefined>;
   /** The response of your login route: the token pair in the configured transport, `no-store`. */

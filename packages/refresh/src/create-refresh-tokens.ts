@@ -213,16 +213,19 @@ export function createRefreshTokens(options: RefreshTokensOptions): RefreshToken
         throw new SessionRevokedError('the session was revoked', {
           reason: outcome.session.revokedReason ?? 'revoked',
           sessionId,
+          sub: outcome.session.sub,
         });
       case 'expired':
         throw new RefreshExpiredError('the session has expired', {
           reason: `${outcome.reason}_timeout`,
           sessionId,
+          sub: outcome.session.sub,
         });
       case 'reused':
         throw new RefreshReusedError('refresh token reuse detected: the session is revoked', {
           reason: 'reuse',
           sessionId,
+          sub: outcome.session.sub,
         });
       case 'rotated':
       case 'retry': {

@@ -6,7 +6,7 @@ import {
   TokenClaimsError,
   UnavailableError,
 } from '@tessera/core';
-import { scrubbedCause } from '@tessera/core/internal';
+import { scrubbedCause, withSubject } from '@tessera/core/internal';
 import type { SessionInfo, SessionMeta } from '@tessera/refresh';
 import { changedMeta } from './lib/anomaly.js';
 import { createEmitter } from './lib/emitter.js';
@@ -14,6 +14,7 @@ import { fingerprint } from './lib/fingerprint.js';
 import { resolveSessionsOptions } from './lib/options.js';
 import type {
   CredentialsChangedResult,
+  EventClient,
   LoginOptions,
   PolicyDecision,
   RefreshedTokens,
@@ -24,6 +25,7 @@ import type {
   Sessions,
   SessionsOptions,
   SessionTokens,
+  SessionVerifyOptions,
   UserRevokeReason,
 } from './types.js';
 
@@ -110,10 +112,27 @@ export function createSessions(options: SessionsOptions): Sessions {
     return epoch;
   }
 
-  function rejected(kind: 'access' | 'refresh', token: unknown, error: unknown): void {
+  /** The presenting client as events name it (raw or fingerprinted, by `eventClient`); undefined for none. */
+  function clientOf(given: EventClient | (() => EventClient) | undefined): EventClient | undefined {
+    const client = typeof given === 'function' ? given() : given;
+    const named = (value: string | undefined) =>
+      value === undefined ? undefined : options.eventClient === 'fingerprint' ? fingerprint(value) : value;
+    const ip = named(client?.ip);
+    const userAgent = named(client?.userAgent);
+    if (ip === undefined && userAgent === undefined) return undefined;
+    return { ...(ip === undefined ? {} : { ip }), ...(userAgent === undefined ? {} : { userAgent }) };
+  }
+
+  function rejected(
+    kind: 'access' | 'refresh',
+    token: unknown,
+    error: unknown,
+    given?: EventClient | (() => EventClient),
+  ): void {
     if (!events.enabled) return;
     const code = error instanceof TesseraError ? error.code : 'ERR_UNAVAILABLE';
     const detail = error instanceof TesseraError ? error : undefined;
+    const client = clientOf(given);
     emit({
       type: 'token.rejected',
       at: clock(),
@@ -122,6 +141,8 @@ export function createSessions(options: SessionsOptions): Sessions {
       fingerprint: fingerprint(token),
       ...(detail?.reason === undefined ? {} : { reason: detail.reason }),
       ...(detail?.sessionId === undefined ? {} : { sessionId: detail.sessionId }),
+      ...(detail?.sub === undefined ? {} : { sub: detail.sub }),
+      ...(client === undefined ? {} : { client }),
     });
   }
 
@@ -158,7 +179,7 @@ export function createSessions(options: SessionsOptions): Sessions {
   ): Promise<RefreshedTokens> {
     const meta = refreshOptions.meta;
     const rotated = await rotateReporting(refreshToken, meta);
-    const epoch = await enforceFloor(rotated, refreshToken);
+    const epoch = await enforceFloor(rotated, refreshToken, meta);
     if (meta !== undefined && rotated.previousMeta !== undefined) {
       await screenAnomaly(rotated.sessionId, rotated.sub, rotated.previousMeta, meta, refreshToken);
     }
@@ -172,13 +193,13 @@ export function createSessions(options: SessionsOptions): Sessions {
     try {
       return await refresh.rotate(refreshToken, meta === undefined ? {} : { meta });
     } catch (error) {
-      rejected('refresh', refreshToken, error);
+      rejected('refresh', refreshToken, error, meta);
       if (
         error instanceof TesseraError &&
         error.code === 'ERR_REFRESH_REUSED' &&
         error.sessionId !== undefined
       ) {
-        await reuseDetected(error.sessionId, refreshToken);
+        await reuseDetected(error.sessionId, refreshToken, error.sub, meta);
       }
       if (isStoreBehind(error)) {
         // The store lost rotations (Redis data loss) and ended the session; its access tokens end too.
@@ -193,14 +214,18 @@ export function createSessions(options: SessionsOptions): Sessions {
    * new token. Security: one read of both counters. The new token carries the epoch that was just
    * checked against the session; a revokeUser landing after this read makes that epoch stale at once.
    */
-  async function enforceFloor(rotated: Rotated, refreshToken: string): Promise<number> {
+  async function enforceFloor(rotated: Rotated, refreshToken: string, meta?: SessionMeta): Promise<number> {
     const { sessionId, sub } = rotated;
     const { epoch, sessionFloor } = await denylist.epochs(sub);
     if ((rotated.epoch ?? 0) < sessionFloor) {
       // Its access tokens are under the floor's epoch already; the denylist call makes it certain.
       await endSession(sessionId, 'user_revoked', sub);
-      const error = new SessionRevokedError('the session was revoked', { reason: 'user_revoked', sessionId });
-      rejected('refresh', refreshToken, error);
+      const error = new SessionRevokedError('the session was revoked', {
+        reason: 'user_revoked',
+        sessionId,
+        sub,
+      });
+      rejected('refresh', refreshToken, error, meta);
       throw error;
     }
     return epoch;
@@ -217,8 +242,21 @@ export function createSessions(options: SessionsOptions): Sessions {
   }
 
   /** Reuse: the store has revoked the family; kill its live access tokens before answering. */
-  async function reuseDetected(sessionId: string, token: string): Promise<void> {
-    emit({ type: 'session.reuse_detected', at: clock(), sessionId, fingerprint: fingerprint(token) });
+  async function reuseDetected(
+    sessionId: string,
+    token: string,
+    sub: string | undefined,
+    meta: SessionMeta | undefined,
+  ): Promise<void> {
+    const client = events.enabled ? clientOf(meta) : undefined;
+    emit({
+      type: 'session.reuse_detected',
+      at: clock(),
+      sessionId,
+      ...(sub === undefined ? {} : { sub }),
+      fingerprint: fingerprint(token),
+      ...(client === undefined ? {} : { client }),
+    });
     try {
       await endSession(sessionId, 'reuse', undefined, { inStore: true });
     } catch (error) {
@@ -255,22 +293,26 @@ export function createSessions(options: SessionsOptions): Sessions {
     emit({ type: 'session.anomaly', at: clock(), sessionId, sub, changed, previous, current, decision });
     if (decision === 'revoke') {
       await endSession(sessionId, 'policy', sub);
-      const error = new SessionRevokedError('the session was revoked', { reason: 'policy', sessionId });
-      rejected('refresh', token, error);
+      const error = new SessionRevokedError('the session was revoked', { reason: 'policy', sessionId, sub });
+      rejected('refresh', token, error, current);
       throw error;
     }
   }
 
-  async function verify(token: string, verifyOptions?: { scope?: string | readonly string[] }) {
+  async function verify(token: string, verifyOptions?: SessionVerifyOptions) {
     try {
-      // Forwarded whole: core refuses junk options (ERR_CONFIG) rather than skipping a check.
-      const claims = await access.verify(token, verifyOptions);
+      // Forwarded (but the client): core refuses junk options (ERR_CONFIG) rather than skipping a check.
+      const claims = await access.verify(token, coreOptions(verifyOptions));
       requireSessionClaims(claims);
       // The denylist check runs here whether or not `access` was built with it (then it is cheap twice).
-      denylist.check(claims);
+      try {
+        denylist.check(claims);
+      } catch (error) {
+        throw withSubject(error, claims.sub);
+      }
       return claims;
     } catch (error) {
-      rejected('access', token, error);
+      rejected('access', token, error, verifyOptions?.client);
       if (error instanceof TesseraError) throw error;
       throw new UnavailableError('the access token could not be verified', {
         reason: 'internal',
@@ -379,4 +421,11 @@ function plainSessionId(value: unknown): string {
     throw new RefreshInvalidError('not a refresh token or a session id', { reason: 'malformed' });
   }
   return value;
+}
+
+/** What core's verify takes of the options: all but the client (which only events read). */
+function coreOptions(verifyOptions: SessionVerifyOptions | undefined) {
+  if (verifyOptions === undefined || verifyOptions.client === undefined) return verifyOptions;
+  // No options at all when only the client was given: core then runs no options check.
+  return verifyOptions.scope === undefined ? undefined : { scope: verifyOptions.scope };
 }

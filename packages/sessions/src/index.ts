@@ -9,6 +9,7 @@ export type {
   AnomalySignal,
   ClaimsResolver,
   CredentialsChangedResult,
+  EventClient,
   LoginOptions,
   PolicyDecision,
   RefreshedTokens,
@@ -23,5 +24,6 @@ export type {
   SessionsOptions,
   SessionsStatus,
   SessionTokens,
+  SessionVerifyOptions,
   UserRevokeReason,
 } from './types.js';

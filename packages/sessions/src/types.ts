@@ -70,6 +70,15 @@ interface EventBase {
 }
 
 /**
+ * The client that presented a token: its IP and user agent, as the HTTP layer saw them (raw, or
+ * fingerprinted with `eventClient: 'fingerprint'`: 12 characters of their SHA-256).
+ */
+export interface EventClient {
+  readonly ip?: string;
+  readonly userAgent?: string;
+}
+
+/**
  * Lifecycle events, for monitoring and audit. They carry ids and short token fingerprints (12
  * characters of the token's SHA-256, to correlate log lines), never a token.
  */
@@ -89,8 +98,12 @@ export type SessionEvent =
   | (EventBase & {
       readonly type: 'session.reuse_detected';
       readonly sessionId: string;
+      /** The session's user. */
+      readonly sub?: string;
       /** Fingerprint of the replayed (stolen or duplicated) refresh token. */
       readonly fingerprint: string;
+      /** Who replayed it (the request that presented the spent token). */
+      readonly client?: EventClient;
     })
   | (EventBase & {
       readonly type: 'session.revoked';
@@ -116,7 +129,11 @@ export type SessionEvent =
       readonly category: TesseraErrorCode;
       readonly reason?: string;
       readonly sessionId?: string;
+      /** The subject of an authentic token refused (expired, revoked, reused, out of scope); never a forger's word. */
+      readonly sub?: string;
       readonly fingerprint: string;
+      /** The request that presented it, when the caller passed it (the HTTP layer does). */
+      readonly client?: EventClient;
     });
 
 /** Every event type. */
@@ -138,6 +155,11 @@ export interface SessionsOptions {
   readonly claims?: ClaimsResolver;
   /** Current time in ms, for event times. Default `Date.now`. */
   readonly clock?: () => number;
+  /**
+   * How events name the presenting client (`client`: IP and user agent): `'raw'` (default) or
+   * `'fingerprint'` (12 characters of each one's SHA-256: still correlates, names no one).
+   */
+  readonly eventClient?: 'raw' | 'fingerprint';
 }
 
 /** A new token pair. */
@@ -188,7 +210,7 @@ export interface Sessions {
    */
   refresh(refreshToken: string, options?: { meta?: SessionMeta }): Promise<RefreshedTokens>;
   /** Verifies an access token of a session, including the revocation check. */
-  verify(accessToken: string, options?: { scope?: string | readonly string[] }): Promise<SessionAccessClaims>;
+  verify(accessToken: string, options?: SessionVerifyOptions): Promise<SessionAccessClaims>;
   /**
    * Ends one session, named by one of its refresh tokens (any generation) or by its id, and revokes
    * its live access tokens at once. Resolves false when the session was not live (idempotent).
@@ -229,4 +251,15 @@ export interface Sessions {
 export interface SessionsStatus {
   readonly ready: boolean;
   readonly denylist: DenylistStatus;
+}
+
+/** Options of {@link Sessions.verify}. */
+export interface SessionVerifyOptions {
+  /** Scopes the token must carry (all of them). */
+  readonly scope?: string | readonly string[];
+  /**
+   * The presenting client, for the `token.rejected` event (a function is called only if one is
+   * emitted: nothing is spent on the accepted path).
+   */
+  readonly client?: EventClient | (() => EventClient);
 }

@@ -42,6 +42,65 @@ describe('events and anomalies', () => {
     expect(s.events).toContainEqual(expect.objectContaining({ type: 'session.revoked', reason: 'policy' }));
   });
 
+  it("a defender's events name the subject and the presenting client: reuse, revoked and expired tokens", async () => {
+    let now = Date.now();
+    s = await openStack('memory', { clock: () => now });
+    const victim = await s.sessions.login('victim', { meta: { userAgent: 'Phone', ip: '10.0.0.2' } });
+    const phone = { userAgent: 'Phone', ip: '10.0.0.2' };
+    const next = await s.sessions.refresh(victim.refreshToken, { meta: phone });
+    await s.sessions.refresh(next.refreshToken, { meta: phone });
+    // The thief replays the spent token from elsewhere.
+    const thief = { userAgent: 'curl/8', ip: '203.0.113.66' };
+    expect(await outcome(s.sessions.refresh(victim.refreshToken, { meta: thief }))).toBe(
+      'ERR_REFRESH_REUSED',
+    );
+    expect(s.events.find((e) => e.type === 'session.reuse_detected')).toMatchObject({
+      sessionId: victim.session.sessionId,
+      sub: 'victim',
+      client: thief,
+    });
+    expect(s.events.find((e) => e.type === 'token.rejected' && e.kind === 'refresh')).toMatchObject({
+      category: 'ERR_REFRESH_REUSED',
+      sub: 'victim',
+      client: thief,
+    });
+    // The victim's access token, revoked with the family, presented by the thief: named too.
+    expect(await outcome(s.sessions.verify(victim.accessToken.token, { client: () => thief }))).toBe(
+      'ERR_TOKEN_REVOKED',
+    );
+    expect(s.events.at(-1)).toMatchObject({
+      type: 'token.rejected',
+      kind: 'access',
+      sub: 'victim',
+      client: thief,
+    });
+    // A forged token names no subject: its claims are a forger's word.
+    await outcome(s.sessions.verify(`${victim.accessToken.token.slice(0, -3)}AAA`, { client: thief }));
+    const forged = s.events.at(-1);
+    expect(forged).toMatchObject({ type: 'token.rejected', category: 'ERR_TOKEN_SIGNATURE', client: thief });
+    expect(forged).not.toHaveProperty('sub');
+    // Expired: still authentic, so named.
+    now += 3600_000;
+    const fresh = await s.sessions.login('late');
+    now += 3600_000;
+    expect(await outcome(s.sessions.verify(fresh.accessToken.token))).toBe('ERR_TOKEN_EXPIRED');
+    expect(s.events.at(-1)).toMatchObject({ type: 'token.rejected', sub: 'late' });
+    expect(s.events.at(-1)).not.toHaveProperty('client');
+  });
+
+  it("with eventClient 'fingerprint', events name the client by fingerprints only", async () => {
+    s = await openStack('memory', { extra: { eventClient: 'fingerprint' } });
+    const login = await s.sessions.login('u');
+    const next = await s.sessions.refresh(login.refreshToken);
+    await s.sessions.refresh(next.refreshToken);
+    const thief = { userAgent: 'curl/8', ip: '203.0.113.66' };
+    await outcome(s.sessions.refresh(login.refreshToken, { meta: thief }));
+    const reuse = s.events.find((e) => e.type === 'session.reuse_detected');
+    expect(reuse).toMatchObject({ sub: 'u', client: { ip: expect.stringMatching(/^[\w-]{12}$/) } });
+    expect(JSON.stringify(s.events)).not.toContain('203.0.113.66');
+    expect(JSON.stringify(s.events)).not.toContain('curl/8');
+  });
+
   it('events never carry a token, only ids and short fingerprints', async () => {
     s = await openStack('memory');
     const secrets: string[] = [];

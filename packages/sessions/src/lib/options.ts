@@ -23,6 +23,7 @@ const schema = z.strictObject({
   policy: z.strictObject({ anomaly: functionOption('policy.anomaly').optional() }).optional(),
   claims: functionOption('claims').optional(),
   clock: clockOption,
+  eventClient: z.enum(['raw', 'fingerprint']).optional(),
 });
 
 /** Validates the options once, at construction (`ERR_CONFIG`). */
