@@ -4,6 +4,7 @@
  * `--framework express|fastify|hono` (default express), `--port N` (with --serve; default 3000).
  */
 import { parseArgs } from 'node:util';
+import type { SessionEvent } from '@tessera/sessions';
 import { FRAMEWORKS, type Framework, startServer } from './server.js';
 import { createStack } from './stack.js';
 import { walkthrough } from './walkthrough.js';
@@ -36,9 +37,18 @@ function fail(what: string, error: unknown): never {
   process.exit(1);
 }
 
-const stack = await createStack(values.redis === undefined ? {} : { redisUrl: values.redis }).catch(
-  (error: unknown) => fail(`cannot start on Redis at ${values.redis}`, error),
-);
+// The defender's screen: the walkthrough shows the lifecycle events each step caused.
+let emitted: SessionEvent[] = [];
+const drain = () => {
+  const events = emitted;
+  emitted = [];
+  return events;
+};
+const events = (event: SessionEvent) => emitted.push(event);
+const stack = await createStack({
+  ...(values.redis === undefined ? {} : { redisUrl: values.redis }),
+  events,
+}).catch((error: unknown) => fail(`cannot start on Redis at ${values.redis}`, error));
 const port = values.port === undefined ? (values.serve ? 3000 : 0) : Number(values.port);
 const server = await startServer(framework, stack, port).catch((error: unknown) =>
   fail(`cannot listen on port ${port}`, error),
@@ -72,7 +82,7 @@ Ctrl-C stops it.`);
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 } else {
-  const checks = await walkthrough(server.url, (line) => console.log(line));
+  const { checks } = await walkthrough(server.url, (line) => console.log(line), drain);
   await server.close();
   await stack.close();
   process.exit(checks.every((c) => c.ok) ? 0 : 1);

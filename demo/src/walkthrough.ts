@@ -1,3 +1,4 @@
+import type { SessionEvent } from '@tessera/sessions';
 import { Device, type Reply } from './client.js';
 import { DEMO_USERS } from './stack.js';
 
@@ -20,14 +21,59 @@ const STATUS_TEXT: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
+/** What the defender saw during one step: the lifecycle events the server emitted. */
+export interface DefenderScreen {
+  readonly step: string;
+  readonly events: readonly SessionEvent[];
+}
+
+/** The walkthrough's result: every request's check, and the defender's screen of every step. */
+export interface WalkthroughResult {
+  readonly checks: readonly Check[];
+  readonly defender: readonly DefenderScreen[];
+}
+
+/** One event as the defender's screen shows it: ids, reasons, the client, fingerprints; never a token. */
+export function describeEvent(event: SessionEvent): string {
+  const parts: string[] = [event.type];
+  const e = event as unknown as Partial<Record<string, unknown>>;
+  if (typeof e['sub'] === 'string') parts.push(`sub=${e['sub']}`);
+  // The random end of a session id (its start is the user's tag, the same for all of a user's sessions).
+  if (typeof e['sessionId'] === 'string') parts.push(`session=…${e['sessionId'].slice(-8)}`);
+  for (const key of ['reason', 'kind', 'category', 'generation', 'epoch', 'decision'] as const) {
+    if (e[key] !== undefined) parts.push(`${key}=${String(e[key])}`);
+  }
+  const client = (e['client'] ?? e['meta']) as { ip?: string; userAgent?: string } | undefined;
+  if (client?.ip !== undefined || client?.userAgent !== undefined)
+    parts.push(`from ${client.ip ?? '?'} "${client.userAgent ?? ''}"`);
+  if (typeof e['fingerprint'] === 'string') parts.push(`token#${e['fingerprint']}`);
+  return parts.join('  ');
+}
+
 /**
  * The narrated walkthrough: every step is real HTTP against the example API at `baseUrl`, and every
- * request states the status it must get. Returns the checks (the tests assert them all).
+ * request states the status it must get. With `drain` (the server's events since the last call),
+ * each step also shows the defender's screen: the lifecycle events it caused. Returns the checks and
+ * the screens (the tests assert them all).
  */
-export async function walkthrough(baseUrl: string, log: (line: string) => void = () => {}): Promise<Check[]> {
+export async function walkthrough(
+  baseUrl: string,
+  log: (line: string) => void = () => {},
+  drain?: () => readonly SessionEvent[],
+): Promise<WalkthroughResult> {
   const checks: Check[] = [];
+  const defender: DefenderScreen[] = [];
   let current = '';
+  const showDefender = () => {
+    if (drain === undefined || current === '') return;
+    const events = drain();
+    defender.push({ step: current, events });
+    if (events.length === 0) return;
+    log('   defender sees:');
+    for (const event of events) log(`     ⚑ ${describeEvent(event)}`);
+  };
   const step = (title: string, story: string) => {
+    showDefender();
     current = title;
     log('');
     log(`── ${title} ${'─'.repeat(Math.max(3, 72 - title.length))}`);
@@ -198,6 +244,7 @@ export async function walkthrough(baseUrl: string, log: (line: string) => void =
   tab1.cookie = cookieBefore; // a copy of the old cookie, kept by someone
   await expect('POST /auth/token/refresh (the refresh cookie from before logout)', 401, tab1.refresh());
 
+  showDefender();
   const failed = checks.filter((c) => !c.ok).length;
   log('');
   log(
@@ -205,5 +252,5 @@ export async function walkthrough(baseUrl: string, log: (line: string) => void =
       ? `All ${checks.length} requests answered as expected.`
       : `${failed} of ${checks.length} requests did NOT answer as expected.`,
   );
-  return checks;
+  return { checks, defender };
 }

@@ -1,7 +1,8 @@
 /** The README's demo, as a test: every step of the walkthrough, on every adapter, on memory and on Redis. */
+import type { SessionEvent } from '@tessera/sessions';
 import { describe, expect, it } from 'vitest';
 import { FRAMEWORKS } from '../src/server.js';
-import { walkthrough } from '../src/walkthrough.js';
+import { describeEvent, walkthrough } from '../src/walkthrough.js';
 import { type Store, startApp } from './support/app.js';
 
 const STORES: readonly Store[] = ['memory', 'redis'];
@@ -9,12 +10,43 @@ const STORES: readonly Store[] = ['memory', 'redis'];
 describe.each(FRAMEWORKS.flatMap((framework) => STORES.map((store) => [framework, store] as const)))(
   'walkthrough on %s (%s)',
   (framework, store) => {
-    it('every request of every step answers as the walkthrough says', async () => {
-      const app = await startApp(framework, store);
+    it("every request of every step answers as the walkthrough says, and the defender's screen shows what happened", async () => {
+      let emitted: SessionEvent[] = [];
+      const app = await startApp(framework, store, { events: (event) => emitted.push(event) });
+      const lines: string[] = [];
       try {
-        const checks = await walkthrough(app.url);
+        const { checks, defender } = await walkthrough(
+          app.url,
+          (line) => lines.push(line),
+          () => {
+            const events = emitted;
+            emitted = [];
+            return events;
+          },
+        );
         expect(checks.length).toBeGreaterThan(20);
         expect(checks.filter((c) => !c.ok)).toEqual([]);
+        const seen = (step: string) =>
+          defender.find((screen) => screen.step.startsWith(step))?.events.map((e) => e.type) ?? [];
+        expect(seen('1.')).toContain('session.created');
+        expect(seen('3.')).toContain('session.rotated');
+        expect(seen('4.')).toEqual(
+          expect.arrayContaining(['session.reuse_detected', 'session.revoked', 'token.rejected']),
+        );
+        expect(seen('5.')).toContain('session.retried');
+        expect(seen('6.')).toEqual(expect.arrayContaining(['user.revoked', 'session.revoked']));
+        expect(seen('7.')).toContain('session.revoked');
+        // The replayer is named: the attacker's device, not the laptop.
+        const reuse = defender.flatMap((s) => s.events).find((e) => e.type === 'session.reuse_detected');
+        expect(reuse).toMatchObject({ sub: 'alice', client: { userAgent: 'tessera-demo/attacker' } });
+        expect(
+          lines.some((line) => line.includes('⚑ session.reuse_detected') && line.includes('attacker')),
+        ).toBe(true);
+        // Never a token on the defender's screen.
+        const screen = lines.join('\n');
+        expect(screen).not.toMatch(/eyJ[\w-]{10,}/);
+        expect(screen).not.toMatch(/rt1\.[\w-]+\.[\w-]+/);
+        expect(describeEvent(reuse!)).not.toMatch(/eyJ|rt1\./);
       } finally {
         await app.close();
       }

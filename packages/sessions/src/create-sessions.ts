@@ -258,7 +258,7 @@ export function createSessions(options: SessionsOptions): Sessions {
       ...(client === undefined ? {} : { client }),
     });
     try {
-      await endSession(sessionId, 'reuse', undefined, { inStore: true });
+      await endSession(sessionId, 'reuse', sub, { inStore: true });
     } catch (error) {
       // Loud, never silent: the caller gets ERR_UNAVAILABLE (HTTP 503), the event above still fired.
       throw error instanceof TesseraError
