@@ -9,6 +9,7 @@ describe('docs examples', () => {
   beforeAll(() => {
     // Examples that need Redis run against the suite's own redis-server.
     process.env['TESSERA_EXAMPLE_REDIS_URL'] = `redis://127.0.0.1:${inject('redis').standalone.port}`;
+    process.env['TESSERA_EXAMPLE_CLUSTER_PORTS'] = inject('redis').cluster.ports.join(',');
   });
 
   it.each(examples)('examples/%s runs to completion (its assertions hold)', async (name) => {
