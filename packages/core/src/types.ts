@@ -17,22 +17,37 @@ export type JsonValue =
  * `alg` it may be used with.
  */
 export interface Jwk {
+  /** Key type: `OKP` (Ed25519), `EC` (P-256), `RSA`, or `oct` (an HMAC secret). */
   readonly kty: 'OKP' | 'EC' | 'RSA' | 'oct';
+  /** Key id, in every token header it signs; verify picks the key by it. */
   readonly kid: string;
+  /** The one algorithm this key may be used with. */
   readonly alg: 'EdDSA' | 'ES256' | 'RS256' | 'PS256' | 'HS256';
+  /** Public-key use; only `sig` is accepted. */
   readonly use?: 'sig';
+  /** Permitted operations; when present it must include the role (`sign` or `verify`). */
   readonly key_ops?: readonly string[];
+  /** Curve: `Ed25519` (OKP) or `P-256` (EC). */
   readonly crv?: string;
+  /** Public point: x coordinate (EC), or the public key (OKP), base64url. */
   readonly x?: string;
+  /** Public point: y coordinate (EC), base64url. */
   readonly y?: string;
+  /** RSA modulus, base64url. */
   readonly n?: string;
+  /** RSA public exponent, base64url. */
   readonly e?: string;
   /** Private members: present only in private keys. */
   readonly d?: string;
+  /** RSA first prime factor (private). */
   readonly p?: string;
+  /** RSA second prime factor (private). */
   readonly q?: string;
+  /** RSA first factor CRT exponent (private). */
   readonly dp?: string;
+  /** RSA second factor CRT exponent (private). */
   readonly dq?: string;
+  /** RSA first CRT coefficient (private). */
   readonly qi?: string;
   /** The HMAC secret of an `oct` key. */
   readonly k?: string;
@@ -40,6 +55,7 @@ export interface Jwk {
 
 /** A JWK Set (RFC 7517 section 5) of public keys. */
 export interface JwkSet {
+  /** The keys, each with `kid`, `alg` and `use`. */
   readonly keys: readonly Jwk[];
 }
 
@@ -56,8 +72,11 @@ export interface KeysOption {
 
 /** The claims of a verified (or issued) access token, RFC 9068 profile. */
 export interface AccessTokenClaims {
+  /** Issuer: who signed the token (exactly the configured `issuer`). */
   readonly iss: string;
+  /** Subject: the user (or client) the token speaks for. */
   readonly sub: string;
+  /** Audience: the resource server(s) the token is for. */
   readonly aud: string | readonly string[];
   /** Expiry, seconds since the epoch. */
   readonly exp: number;
@@ -71,6 +90,7 @@ export interface AccessTokenClaims {
   readonly sid?: string;
   /** Space-separated scopes (RFC 6749 section 3.3). */
   readonly scope?: string;
+  /** The OAuth client the token was issued to (RFC 9068 section 2.2). */
   readonly client_id?: string;
   /** When the user last authenticated, seconds since the epoch. */
   readonly auth_time?: number;
@@ -86,6 +106,7 @@ export interface AccessTokenClaims {
  * `@tessera/denylist` implements it.
  */
 export interface RevocationCheck {
+  /** Throws (or rejects) for a revoked token; returns (or resolves) for a live one. */
   check(claims: AccessTokenClaims): void | PromiseLike<void>;
   /**
    * The longest time after its `iat`, in seconds, that the check can judge a token (a denylist keeps
@@ -102,6 +123,7 @@ export interface AccessTokensOptions {
   readonly issuer: string;
   /** The audience(s) of issued tokens; verify requires the token's `aud` to name at least one of them. */
   readonly audience: string | readonly string[];
+  /** The signing key and any verification-only keys (key rotation: see `KeysOption`). */
   readonly keys: KeysOption;
   /** Lifetime of issued tokens in seconds, and the longest `exp - iat` verify accepts. Default 900, at most 3600. */
   readonly ttl?: number;
@@ -113,7 +135,12 @@ export interface AccessTokensOptions {
    * Opt-in verified-token cache for repeated tokens: `true` for 10,000 entries or `{ maxEntries }`.
    * Keyed by the whole token, never outlives `exp`, never caches failures, never skips `revocation`.
    */
-  readonly cache?: boolean | { readonly maxEntries?: number };
+  readonly cache?:
+    | boolean
+    | {
+        /** Largest number of verified tokens kept (default 10,000). */
+        readonly maxEntries?: number;
+      };
   /** Runs on every verify after the signature and claim checks. */
   readonly revocation?: RevocationCheck;
   /** Current time in milliseconds. Default `Date.now`. Inject one in tests. */
@@ -144,6 +171,7 @@ export interface IssueInput {
 export interface IssuedAccessToken {
   /** The compact JWT. Treat as a secret: never log it. */
   readonly token: string;
+  /** The claims as signed (frozen). */
   readonly claims: AccessTokenClaims;
   /** Expiry in seconds since the epoch (equal to `claims.exp`). */
   readonly expiresAt: number;

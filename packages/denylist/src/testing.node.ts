@@ -23,14 +23,19 @@ import type { Denylist } from './types.js';
 
 /** What the suite gives the denylist under test: use exactly these. */
 export interface ContractTiming {
+  /** The denylist's `accessTtl`, seconds. */
   readonly accessTtl: number;
+  /** The denylist's `clockTolerance`, seconds. */
   readonly clockTolerance: number;
+  /** The clock the denylist was created with (the suite moves it). */
   readonly clock: () => number;
 }
 
 /** A denylist under test, started, for one run of the suite. */
 export interface DenylistUnderTest {
+  /** The denylist, created on the suite's clock. */
   readonly denylist: Denylist;
+  /** Closes it and what it runs on. */
   close(): Promise<void>;
 }
 

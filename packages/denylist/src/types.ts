@@ -120,5 +120,10 @@ export interface DenylistOptions extends DenylistTimingOptions {
    * on the primary, and a retry is safe). Default `{ replicas: 0 }`: resolved once the primary has it.
    * Either way a lost revocation is detected and fails closed (docs/revocation.md, "Durability").
    */
-  readonly durability?: { readonly replicas: number; readonly timeoutMs?: number };
+  readonly durability?: {
+    /** Replicas that must acknowledge each revocation. */
+    readonly replicas: number;
+    /** Longest wait for them, ms (default 500). */
+    readonly timeoutMs?: number;
+  };
 }

@@ -41,6 +41,8 @@ export interface TesseraExpress {
   metaOf(req: Request): SessionMeta;
 }
 
+const FORM = /^application\/x-www-form-urlencoded/i;
+
 /**
  * Adapts an {@link HttpAuth} to Express.
  *
@@ -51,8 +53,6 @@ export interface TesseraExpress {
  * app.get('/orders', auth.authenticate({ scope: 'orders:read' }), (req, res) => res.json({ user: req.auth?.sub }));
  * ```
  */
-const FORM = /^application\/x-www-form-urlencoded/i;
-
 export function tesseraExpress(http: HttpAuth): TesseraExpress {
   const table = routeTable(http.routes);
   return {

@@ -17,12 +17,16 @@ export interface TesseraVariables {
   auth: SessionAccessClaims;
 }
 
+/** The Hono environment the `authenticate` middleware runs in. */
+export interface TesseraEnv {
+  /** What the middleware sets: `c.var.auth`. */
+  Variables: TesseraVariables;
+}
+
 /** The Hono adapter returned by {@link tesseraHono}. */
 export interface TesseraHono {
   /** Middleware: verifies the bearer token, sets `c.var.auth`, or answers 400/401/403/503 itself. */
-  authenticate(options?: {
-    scope?: string | readonly string[];
-  }): MiddlewareHandler<{ Variables: TesseraVariables }>;
+  authenticate(options?: { scope?: string | readonly string[] }): MiddlewareHandler<TesseraEnv>;
   /** Middleware serving the built-in routes; other requests go on. */
   routes(): MiddlewareHandler;
   /**

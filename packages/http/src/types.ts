@@ -7,11 +7,15 @@ import type { SessionAccessClaims, Sessions, SessionTokens } from '@tessera/sess
  * light view of `IncomingMessage` (no body, no copy) so that the hot path allocates little.
  */
 export interface RequestLike {
+  /** The HTTP method. */
   readonly method: string;
   /** The request target: an absolute URL or an origin-form path with its query. */
   readonly url: string;
   /** Header lookup, case-insensitive; repeated headers joined with ", " as Fetch does. */
-  readonly headers: { get(name: string): string | null };
+  readonly headers: {
+    /** The header's value, or null when absent. */
+    get(name: string): string | null;
+  };
   /**
    * The body as your framework parsed it, if it did (Express `req.body`, Fastify `request.body`;
    * not `body`, which a Fetch `Request` has as a stream):
@@ -46,6 +50,7 @@ export type RefreshTransport =
 
 /** Options of {@link createHttpAuth}; validated once (`ERR_CONFIG`). */
 export interface HttpAuthOptions {
+  /** The session service (`createSessions`). */
   readonly sessions: Sessions;
   /** The public keys to publish at `GET /.well-known/jwks.json` (core's `access.jwks`). Omit to not serve it. */
   readonly jwks?: () => JwkSet;
@@ -71,8 +76,18 @@ export interface HttpAuthOptions {
 
 /** The outcome of {@link HttpAuth.authenticate}: the claims, or the response to send instead. */
 export type AuthResult =
-  | { readonly ok: true; readonly claims: SessionAccessClaims }
-  | { readonly ok: false; readonly response: Response };
+  | {
+      /** The bearer token verified. */
+      readonly ok: true;
+      /** The verified claims. */
+      readonly claims: SessionAccessClaims;
+    }
+  | {
+      /** The request was refused. */
+      readonly ok: false;
+      /** The answer to send as is (400, 401, 403 or 503, RFC 6750). */
+      readonly response: Response;
+    };
 
 /** The built-in paths (after `basePath`). */
 export interface HttpAuthRoutes {
@@ -94,6 +109,7 @@ export interface HttpAuthRoutes {
 
 /** The HTTP layer returned by {@link createHttpAuth}, on Fetch `Request` / `Response`. */
 export interface HttpAuth {
+  /** The built-in routes' paths, as configured. */
   readonly routes: HttpAuthRoutes;
   /**
    * Checks the bearer token of a request: from the `Authorization` header only (never the URL, never

@@ -22,12 +22,18 @@ import type {
 
 /** Options of {@link createRefreshTokens}; validated once (`ERR_CONFIG`). Durations in seconds. */
 export interface RefreshTokensOptions {
+  /** Where sessions live: `createMemoryStore()` or `createRedisStore()` (or your own, held to the contract suite). */
   readonly store: RefreshStore;
   /**
    * MAC secrets, newest first: the first signs new sessions; the others keep their sessions working
    * until they end. Each at least 32 bytes; generate with `crypto.randomBytes(32)`.
    */
-  readonly secrets: readonly { readonly id: string; readonly secret: Uint8Array | string }[];
+  readonly secrets: readonly {
+    /** Names the secret in every token it MACs (1-16 characters of `A-Za-z0-9_-`). */
+    readonly id: string;
+    /** At least 32 random bytes (`randomBytes(32)`); never a password. */
+    readonly secret: Uint8Array | string;
+  }[];
   /** Idle lifetime: a session unused this long expires. Default 7 days. */
   readonly idleTtl?: number;
   /** Absolute lifetime, fixed at creation. Default 30 days. */
@@ -42,28 +48,41 @@ export interface RefreshTokensOptions {
 
 /** A session as listed for a devices page: never the token. */
 export interface SessionInfo {
+  /** The session id (not a secret). */
   readonly sessionId: string;
+  /** The session's user. */
   readonly sub: string;
+  /** When the session began (login). */
   readonly createdAt: Date;
+  /** When it was last refreshed. */
   readonly lastUsedAt: Date;
   /** The earlier of the idle and the absolute expiry. */
   readonly expiresAt: Date;
+  /** When it ends whatever happens (the absolute lifetime). */
   readonly absoluteExpiresAt: Date;
+  /** The device metadata last recorded. */
   readonly meta: SessionMeta;
+  /** The user's revocation epoch when the session began, if given. */
   readonly epoch?: number;
 }
 
+/** What {@link RefreshTokens.issue} returns. */
 export interface IssuedRefreshToken {
   /** The refresh token. A secret: send it to the client once, never log it. */
   readonly token: string;
+  /** The new session. */
   readonly session: SessionInfo;
   /** Sessions evicted by the per-user cap. */
   readonly evicted: readonly string[];
 }
 
+/** What {@link RefreshTokens.rotate} returns. */
 export interface RotatedRefreshToken {
+  /** The successor refresh token. A secret: send it to the client, never log it. */
   readonly token: string;
+  /** The session (token family). */
   readonly sessionId: string;
+  /** The session's user. */
   readonly sub: string;
   /** The user epoch the session was created under. */
   readonly epoch: number | undefined;
@@ -80,6 +99,7 @@ export interface RotatedRefreshToken {
   readonly previousMeta?: SessionMeta;
 }
 
+/** The refresh-token service returned by {@link createRefreshTokens}. */
 export interface RefreshTokens {
   /** Starts a new session (always a new family: no fixation). `sub`: 1-16,384 characters. */
   issue(input: { sub: string; meta?: SessionMeta; epoch?: number }): Promise<IssuedRefreshToken>;

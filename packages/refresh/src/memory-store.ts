@@ -24,7 +24,7 @@ const SWEEP_STEP = 4;
 /**
  * The embedded store for one process. Every operation's read-check-write runs with no `await` in
  * between, so it is atomic without locks. Records are kept until their absolute expiry (revoked ones
- * too, so a replay still answers "revoked"). Each write also examines the next {@link SWEEP_STEP}
+ * too, so a replay still answers "revoked"). Each write also examines the next `SWEEP_STEP`
  * records of a rolling cursor and drops those past their absolute expiry: constant work per write,
  * and every record is visited once per `size / SWEEP_STEP` writes, so memory stays bounded by the
  * sessions alive in one absolute lifetime (plus one sweep cycle).

@@ -46,7 +46,12 @@ export interface RedisStoreOptions {
    * rotations; the next presentation of a token ahead of the store ends its session, reason
    * `store_behind`).
    */
-  readonly durability?: { readonly replicas: number; readonly timeoutMs?: number };
+  readonly durability?: {
+    /** Replicas that must acknowledge each write. */
+    readonly replicas: number;
+    /** Longest wait for them, ms (default 500). */
+    readonly timeoutMs?: number;
+  };
 }
 
 type ScriptClient = {

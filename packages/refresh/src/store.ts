@@ -10,22 +10,29 @@
 
 /** Device metadata shown in session listings. */
 export interface SessionMeta {
+  /** The client's User-Agent header. */
   readonly userAgent?: string;
+  /** The client's IP, as your framework resolves it. */
   readonly ip?: string;
+  /** A name the user gave the device (a devices page shows it). */
   readonly label?: string;
 }
 
 /** One session (token family) as the store keeps it. Holds nothing that turns back into a token. */
 export interface SessionRecord {
+  /** The session id. */
   readonly sessionId: string;
+  /** The session's user. */
   readonly sub: string;
   /** The current generation: the token of this generation is the live one. */
   readonly generation: number;
   /** SHA-256 of the session nonce. */
   readonly nonceDigest: string;
+  /** The id of the MAC secret of its tokens. */
   readonly secretId: string;
   /** Milliseconds since the epoch. */
   readonly createdAt: number;
+  /** When it was last used, ms. */
   readonly lastUsedAt: number;
   /** When the current generation was issued (start of the grace window of the previous one). */
   readonly rotatedAt: number;
@@ -33,19 +40,29 @@ export interface SessionRecord {
   readonly absoluteExpiresAt: number;
   /** Slides with each rotation, never past `absoluteExpiresAt`. */
   readonly idleExpiresAt: number;
+  /** When it was revoked, ms; undefined while live. */
   readonly revokedAt?: number;
+  /** Why it was revoked (a short code). */
   readonly revokedReason?: string;
   /** The user epoch the session was created under (see `@tessera/denylist`). */
   readonly epoch?: number;
+  /** The device metadata last recorded. */
   readonly meta: SessionMeta;
 }
 
+/** What a store's `rotate` receives: one presented token, already MAC-checked. */
 export interface RotateRequest {
+  /** The session the token names. */
   readonly sessionId: string;
+  /** The generation the token carries. */
   readonly generation: number;
+  /** The digest of the token's nonce; must match the stored one. */
   readonly nonceDigest: string;
+  /** The current time, ms. */
   readonly now: number;
+  /** How long after a rotation the previous generation is a retry, not reuse, ms. */
   readonly graceMs: number;
+  /** The idle lifetime a rotation extends to, ms. */
   readonly idleTtlMs: number;
   /** New metadata to record with a rotation (fields present replace the stored ones). */
   readonly meta?: SessionMeta;
@@ -56,12 +73,19 @@ export interface RotateRequest {
  * client's cost per rotation). Times in ms; after `rotated`, the values of the new generation.
  */
 export interface RotatedSession {
+  /** The session's user. */
   readonly sub: string;
+  /** The generation now current. */
   readonly generation: number;
+  /** When the session began, ms. */
   readonly createdAt: number;
+  /** When it was last used, ms. */
   readonly lastUsedAt: number;
+  /** When it ends whatever happens, ms. */
   readonly absoluteExpiresAt: number;
+  /** When it ends unless used again, ms. */
   readonly idleExpiresAt: number;
+  /** The user's epoch when the session began, if recorded. */
   readonly epoch?: number;
   /** Why the session was revoked (status `revoked` or `reused`). */
   readonly revokedReason?: string;
@@ -83,10 +107,26 @@ export interface RotatedSession {
  *   does not decode).
  */
 export type RotateOutcome =
-  | { readonly status: 'rotated' | 'retry' | 'reused' | 'revoked'; readonly session: RotatedSession }
-  | { readonly status: 'expired'; readonly session: RotatedSession; readonly reason: 'idle' | 'absolute' }
-  | { readonly status: 'unknown' };
+  | {
+      /** What the state machine decided. */
+      readonly status: 'rotated' | 'retry' | 'reused' | 'revoked';
+      /** The session as it stands after the call. */
+      readonly session: RotatedSession;
+    }
+  | {
+      /** The session's lifetime ran out. */
+      readonly status: 'expired';
+      /** The session as it stands. */
+      readonly session: RotatedSession;
+      /** Which lifetime ran out. */
+      readonly reason: 'idle' | 'absolute';
+    }
+  | {
+      /** No such session (or the nonce does not match, or the record does not decode). */
+      readonly status: 'unknown';
+    };
 
+/** Where refresh sessions live. Implement it for your own backend and run `describeRefreshStoreContract` (`@tessera/refresh/testing`) on it. */
 export interface RefreshStore {
   /** Stores a new session and evicts (deletes) the owner's oldest sessions beyond `maxSessions`. Returns the evicted ids. */
   create(record: SessionRecord, maxSessions: number): Promise<readonly string[]>;

@@ -22,9 +22,11 @@ import type { RefreshStore } from './store.js';
 
 /** A store under test, opened for one run of the suite. */
 export interface StoreUnderTest {
+  /** The store, created on the suite's clock. */
   readonly store: RefreshStore;
   /** Every byte the store holds, as text (the suite checks that no token is in it). */
   dump(): Promise<string>;
+  /** Closes it and what it runs on. */
   close(): Promise<void>;
 }
 

@@ -9,7 +9,12 @@ import type { Denylist, DenylistStatus } from '@tessera/denylist';
 import type { RefreshTokens, SessionInfo, SessionMeta } from '@tessera/refresh';
 
 /** The claims of a verified session access token: the session id and the epoch are guaranteed. */
-export type SessionAccessClaims = AccessTokenClaims & { readonly sid: string; readonly epoch: number };
+export type SessionAccessClaims = AccessTokenClaims & {
+  /** The session the token belongs to (always present on a session's tokens). */
+  readonly sid: string;
+  /** The user's revocation epoch when the token was issued. */
+  readonly epoch: number;
+};
 
 /** The claims a session's access tokens carry beyond the registered ones. */
 export interface SessionClaims {
@@ -30,11 +35,15 @@ export type PolicyDecision = 'allow' | 'revoke';
 
 /** A change of device between two rotations of one session. */
 export interface AnomalySignal {
+  /** The session whose device changed. */
   readonly sessionId: string;
+  /** The session's user. */
   readonly sub: string;
   /** What changed. */
   readonly changed: readonly ('userAgent' | 'ip')[];
+  /** The metadata the session last recorded. */
   readonly previous: SessionMeta;
+  /** The metadata of this refresh. */
   readonly current: SessionMeta;
 }
 
@@ -74,7 +83,9 @@ interface EventBase {
  * fingerprinted with `eventClient: 'fingerprint'`: 12 characters of their SHA-256).
  */
 export interface EventClient {
+  /** The client's IP (or its fingerprint). */
   readonly ip?: string;
+  /** The client's user agent (or its fingerprint). */
   readonly userAgent?: string;
 }
 
@@ -84,19 +95,29 @@ export interface EventClient {
  */
 export type SessionEvent =
   | (EventBase & {
+      /** What happened (see the table in docs/sessions.md). */
       readonly type: 'session.created';
+      /** The session concerned. */
       readonly sessionId: string;
+      /** The user concerned. */
       readonly sub: string;
+      /** The device metadata recorded at login. */
       readonly meta: SessionMeta;
     })
   | (EventBase & {
+      /** What happened (see the table in docs/sessions.md). */
       readonly type: 'session.rotated' | 'session.retried';
+      /** The session concerned. */
       readonly sessionId: string;
+      /** The user concerned. */
       readonly sub: string;
+      /** The refresh token generation now current. */
       readonly generation: number;
     })
   | (EventBase & {
+      /** What happened (see the table in docs/sessions.md). */
       readonly type: 'session.reuse_detected';
+      /** The session concerned. */
       readonly sessionId: string;
       /** The session's user. */
       readonly sub?: string;
@@ -106,31 +127,48 @@ export type SessionEvent =
       readonly client?: EventClient;
     })
   | (EventBase & {
+      /** What happened (see the table in docs/sessions.md). */
       readonly type: 'session.revoked';
+      /** The session concerned. */
       readonly sessionId: string;
+      /** The user concerned. */
       readonly sub?: string;
+      /** Why (a stable code). */
       readonly reason: SessionEndReason;
     })
   | (EventBase & {
+      /** What happened (see the table in docs/sessions.md). */
       readonly type: 'user.revoked';
+      /** The user concerned. */
       readonly sub: string;
+      /** The user's new epoch: every access token stamped lower is revoked. */
       readonly epoch: number;
+      /** Why (a stable code). */
       readonly reason: UserRevokeReason;
       /** Whether the user's sessions ended too. */
       readonly sessionsEnded: boolean;
     })
-  | (EventBase & { readonly type: 'session.anomaly' } & AnomalySignal & {
+  | (EventBase & {
+      /** What happened (see the table in docs/sessions.md). */
+      readonly type: 'session.anomaly';
+    } & AnomalySignal & {
+        /** What the policy decided. */
         readonly decision: PolicyDecision;
       })
   | (EventBase & {
+      /** What happened (see the table in docs/sessions.md). */
       readonly type: 'token.rejected';
+      /** Which kind of token was refused. */
       readonly kind: 'access' | 'refresh';
       /** The error code: the category of the rejection. */
       readonly category: TesseraErrorCode;
+      /** Why (a stable code). */
       readonly reason?: string;
+      /** The session concerned. */
       readonly sessionId?: string;
       /** The subject of an authentic token refused (expired, revoked, reused, out of scope); never a forger's word. */
       readonly sub?: string;
+      /** A 12-character fingerprint of the token (never the token). */
       readonly fingerprint: string;
       /** The request that presented it, when the caller passed it (the HTTP layer does). */
       readonly client?: EventClient;
@@ -217,7 +255,10 @@ export interface Sessions {
    */
   logout(refreshTokenOrSessionId: string): Promise<boolean>;
   /** Ends every session of `sub` and revokes every access token: one epoch increment. */
-  logoutEverywhere(sub: string): Promise<{ readonly revoked: readonly string[] }>;
+  logoutEverywhere(sub: string): Promise<{
+    /** The ids of the sessions that ended. */
+    readonly revoked: readonly string[];
+  }>;
   /**
    * After a password or MFA change: every access token of `sub` is revoked and (unless
    * `revokeSessions: false`) every session ends. `keep` names the session of the device that made
@@ -249,7 +290,9 @@ export interface Sessions {
 
 /** What {@link Sessions.status} reports. */
 export interface SessionsStatus {
+  /** True when access tokens can be verified now. */
   readonly ready: boolean;
+  /** The denylist's own status. */
   readonly denylist: DenylistStatus;
 }
 

@@ -3,6 +3,7 @@ import { type ImportedKey, platform } from './platform/index.js';
 
 /** The JWS algorithms tessera signs and verifies. EdDSA means Ed25519. */
 export const ALGORITHMS = ['EdDSA', 'ES256', 'RS256', 'PS256', 'HS256'] as const;
+/** A JWS algorithm tessera signs and verifies: EdDSA (Ed25519), ES256, RS256, PS256 or HS256. */
 export type Algorithm = (typeof ALGORITHMS)[number];
 
 /** Signs an ASCII signing input; returns the signature as base64url. */

@@ -28,9 +28,22 @@ const URL_CREDENTIALS = new Set(['access_token', 'refresh_token', 'id_token', 't
 
 /** What the request presents as its access-token credential. */
 export type BearerCredential =
-  | { readonly kind: 'none' }
-  | { readonly kind: 'token'; readonly token: string }
-  | { readonly kind: 'invalid'; readonly description: string };
+  | {
+      /** No credential at all (answer 401 without an error code). */
+      readonly kind: 'none';
+    }
+  | {
+      /** One bearer token, from the one place it may come from. */
+      readonly kind: 'token';
+      /** The bearer token, unverified. */
+      readonly token: string;
+    }
+  | {
+      /** Refused (answer 400 `invalid_request`). */
+      readonly kind: 'invalid';
+      /** Why, for `error_description`. */
+      readonly description: string;
+    };
 
 /**
  * Strict bearer extraction: the token comes from one `Authorization: Bearer` header and nowhere
