@@ -5,10 +5,11 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { markdownFiles, syncMarkdown } from './test/markdown.js';
+import { syncOptionsTables } from './test/options-tables.js';
 
 for (const file of markdownFiles()) {
   const before = readFileSync(file, 'utf8');
-  const after = syncMarkdown(before);
+  const after = syncOptionsTables(syncMarkdown(before));
   if (after !== before) {
     writeFileSync(file, after);
     process.stdout.write(`updated ${file}\n`);

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { docsDir, exampleBlocks, markdownFiles } from './markdown.js';
+import { syncOptionsTables } from './options-tables.js';
 
 const examples = readdirSync(join(docsDir, 'examples')).filter((name) => name.endsWith('.ts'));
 
@@ -36,6 +37,26 @@ describe('docs examples', () => {
     );
     for (const name of examples)
       expect(shown, `examples/${name} is not in any page`).toContain(`examples/${name}`);
+  });
+
+  it.each(markdownFiles().map((file) => [file.replace(`${docsDir}/`, 'docs/')] as const))(
+    '%s shows each options table as the TSDoc of its interface says',
+    (file) => {
+      const path = file.startsWith('docs/') ? join(docsDir, file.slice(5)) : file;
+      const text = readFileSync(path, 'utf8');
+      expect(
+        syncOptionsTables(text),
+        `an options table is stale in ${file}: run pnpm --filter @tessera/docs sync`,
+      ).toBe(text);
+    },
+  );
+
+  it('has the options tables the docs promise', () => {
+    const all = markdownFiles()
+      .map((file) => readFileSync(file, 'utf8'))
+      .join('\n');
+    for (const name of ['DenylistTimingOptions', 'DenylistOptions', 'SessionsOptions', 'HttpAuthOptions'])
+      expect(all).toMatch(new RegExp(`<!-- options: \\S+ ${name} -->\\n\\| option`));
   });
 
   it('finds the examples it claims to check (a parser that matched nothing would pass vacuously)', () => {
