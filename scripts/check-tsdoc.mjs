@@ -37,13 +37,15 @@ function check(entry) {
   });
 }
 
+/** Colour codes, if TypeDoc writes any despite NO_COLOR. */
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
 const problems = new Set();
 const queue = [...entryPoints];
 async function worker() {
   for (let entry = queue.shift(); entry !== undefined; entry = queue.shift()) {
     const { code, output } = await check(entry);
     for (const line of output.split('\n')) {
-      const clean = line.replace(/\x1b\[[0-9;]*m/g, '');
+      const clean = line.replace(ANSI, '');
       if (/\[(warning|error)\]/.test(clean) && !/Found \d+ errors/.test(clean)) problems.add(clean.trim());
     }
     if (code !== 0 && !output.includes('[error]')) problems.add(`${entry}: typedoc exited with ${code}`);
