@@ -38,7 +38,8 @@ type RefreshCredential =
 export function createHttpAuth(options: HttpAuthOptions): HttpAuth {
   const config = resolveHttpOptions(options);
   const { sessions, jwks } = options;
-  const { realm, retryAfter, transport, cookieName, trustedOrigins, tokenCookies, basePath } = config;
+  const { realm, retryAfter, transport, cookieName, secureCookie, trustedOrigins, tokenCookies, basePath } =
+    config;
   const routes: HttpAuthRoutes = Object.freeze({
     base: basePath,
     refresh: `${basePath}/token/refresh`,
@@ -48,7 +49,7 @@ export function createHttpAuth(options: HttpAuthOptions): HttpAuth {
     jwks: '/.well-known/jwks.json',
     cookiePath: `${basePath}/token`,
   });
-  const clearCookie = refreshCookie(cookieName, '', routes.cookiePath, 0);
+  const clearCookie = refreshCookie(cookieName, '', routes.cookiePath, 0, secureCookie);
   const table = routeTable(routes);
 
   function authenticate(
@@ -129,7 +130,7 @@ export function createHttpAuth(options: HttpAuthOptions): HttpAuth {
       const maxAge = (tokens.session.expiresAt.getTime() - accessToken.claims.iat * 1000) / 1000;
       response.headers.append(
         'set-cookie',
-        refreshCookie(cookieName, tokens.refreshToken, routes.cookiePath, maxAge),
+        refreshCookie(cookieName, tokens.refreshToken, routes.cookiePath, maxAge, secureCookie),
       );
     }
     return response;

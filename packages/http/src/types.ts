@@ -42,6 +42,13 @@ export type RefreshTransport =
       readonly in: 'cookie';
       /** Cookie name after the `__Secure-` prefix. Default `tessera-rt`. */
       readonly name?: string;
+      /**
+       * Development over plain HTTP on a LAN address or container host name, where browsers refuse
+       * a `Secure` cookie: the cookie loses the `__Secure-` prefix and `Secure` (still `HttpOnly`,
+       * `SameSite=Strict`, path-scoped). Refused (`ERR_CONFIG`, reason `insecure_in_production`) when
+       * `NODE_ENV` is `production`, and warned about at start. `localhost` needs none of this.
+       */
+      readonly insecureDevelopmentCookie?: boolean;
     }
   | {
       /** A JSON body `{ "refresh_token": "..." }`, answered in the body. For native and server clients. */

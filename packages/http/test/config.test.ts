@@ -1,5 +1,5 @@
 import { createHttpAuth } from '@tessera/http';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 const sessions = {
   refresh: async () => ({}),
@@ -83,6 +83,39 @@ describe('the route table', () => {
         new Request(`http://api.test/auth/sessions/${id}`, { method: 'DELETE' }),
       );
       expect(response?.status, id).toBe(400);
+    }
+  });
+
+  it('a development cookie for plain HTTP: no __Secure- prefix, no Secure; warned about; refused in production', async () => {
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    const before = process.env['NODE_ENV'];
+    try {
+      process.env['NODE_ENV'] = 'development';
+      const http = createHttpAuth({
+        sessions,
+        refreshToken: { in: 'cookie', insecureDevelopmentCookie: true },
+      });
+      expect(warn.mock.calls.some((call) => String(call[0]).includes('not Secure'))).toBe(true);
+      const tokens = {
+        accessToken: { token: 'a', expiresIn: 900, claims: { iat: 1 } },
+        refreshToken: 'r',
+        session: { sessionId: 's', expiresAt: new Date(10_000) },
+      } as never;
+      const cookie = http.tokenResponse(tokens).headers.getSetCookie()[0]!;
+      expect(cookie).toMatch(/^tessera-rt=r; Path=\/auth\/token; Max-Age=\d+; HttpOnly; SameSite=Strict$/);
+      // The default keeps both.
+      const strict = createHttpAuth({ sessions, refreshToken: { in: 'cookie' } });
+      expect(strict.tokenResponse(tokens).headers.getSetCookie()[0]).toMatch(
+        /^__Secure-tessera-rt=.*; HttpOnly; Secure; SameSite=Strict$/,
+      );
+      process.env['NODE_ENV'] = 'production';
+      expect(() =>
+        createHttpAuth({ sessions, refreshToken: { in: 'cookie', insecureDevelopmentCookie: true } }),
+      ).toThrowError(expect.objectContaining({ code: 'ERR_CONFIG', reason: 'insecure_in_production' }));
+    } finally {
+      if (before === undefined) delete process.env['NODE_ENV'];
+      else process.env['NODE_ENV'] = before;
+      warn.mockRestore();
     }
   });
 });

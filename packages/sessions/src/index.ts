@@ -9,6 +9,7 @@ export type {
   AnomalySignal,
   ClaimsResolver,
   CredentialsChangedResult,
+  CustomClaims,
   EventClient,
   LoginOptions,
   PolicyDecision,

@@ -9,12 +9,31 @@ import type { Denylist, DenylistStatus } from '@tessera/denylist';
 import type { RefreshTokens, SessionInfo, SessionMeta } from '@tessera/refresh';
 
 /** The claims of a verified session access token: the session id and the epoch are guaranteed. */
-export type SessionAccessClaims = AccessTokenClaims & {
-  /** The session the token belongs to (always present on a session's tokens). */
-  readonly sid: string;
-  /** The user's revocation epoch when the token was issued. */
-  readonly epoch: number;
-};
+/**
+ * The custom claims of your access tokens, declared once by your app; `sessions.verify`, Express's
+ * `req.auth`, Fastify's `request.auth` and Hono's `c.var.auth` then type them:
+ *
+ * ```ts
+ * declare module '@tessera/sessions' {
+ *   interface CustomClaims {
+ *     readonly role?: 'customer' | 'admin';
+ *   }
+ * }
+ * ```
+ *
+ * A declaration, not a check: verify proves the claims are what your server signed; put only what
+ * this shape says into them (the `claims` resolver and `login`'s `claims`).
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: empty until an app declares its claims (declaration merging)
+export interface CustomClaims {}
+
+export type SessionAccessClaims = AccessTokenClaims &
+  CustomClaims & {
+    /** The session the token belongs to (always present on a session's tokens). */
+    readonly sid: string;
+    /** The user's revocation epoch when the token was issued. */
+    readonly epoch: number;
+  };
 
 /** The claims a session's access tokens carry beyond the registered ones. */
 export interface SessionClaims {

@@ -280,6 +280,10 @@ describe.each(PLATFORMS.map((p) => [p.name, p] as const))('the %s platform', (_n
     order.push('now');
     await port.sleep(1);
     expect(order).toEqual(['now', 'deferred']);
+    process.env['TESSERA_PLATFORM_TEST'] = 'yes';
+    expect(port.env('TESSERA_PLATFORM_TEST')).toBe('yes');
+    expect(port.env('TESSERA_NOT_SET_ANYWHERE')).toBeUndefined();
+    delete process.env['TESSERA_PLATFORM_TEST'];
     const emit = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
     const log = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     try {

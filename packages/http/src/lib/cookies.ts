@@ -12,6 +12,12 @@ export function cookieValues(header: string, name: string): string[] {
 }
 
 /** Attributes of the refresh cookie: never readable by scripts, never sent cross-site, HTTPS only. */
-export function refreshCookie(name: string, value: string, path: string, maxAgeSeconds: number): string {
-  return `${name}=${value}; Path=${path}; Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}; HttpOnly; Secure; SameSite=Strict`;
+export function refreshCookie(
+  name: string,
+  value: string,
+  path: string,
+  maxAgeSeconds: number,
+  secure = true,
+): string {
+  return `${name}=${value}; Path=${path}; Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}; HttpOnly;${secure ? ' Secure;' : ''} SameSite=Strict`;
 }

@@ -1,4 +1,5 @@
-import { functionOption, parseOptions, serviceOption } from '@tessera/core/internal';
+import { ConfigError } from '@tessera/core';
+import { functionOption, parseOptions, platform, serviceOption } from '@tessera/core/internal';
 import { z } from 'zod';
 import type { HttpAuthOptions } from '../types.js';
 
@@ -31,7 +32,11 @@ const schema = z.strictObject({
   sessions: serviceOption('sessions (createSessions)', SESSIONS_METHODS),
   jwks: functionOption<() => unknown>('jwks').optional(),
   refreshToken: z.discriminatedUnion('in', [
-    z.strictObject({ in: z.literal('cookie'), name: z.string().regex(COOKIE_NAME).optional() }),
+    z.strictObject({
+      in: z.literal('cookie'),
+      name: z.string().regex(COOKIE_NAME).optional(),
+      insecureDevelopmentCookie: z.boolean().optional(),
+    }),
     z.strictObject({ in: z.literal('body') }),
   ]),
   basePath: z.string().regex(PATH, 'basePath must look like /auth (no trailing slash)').default('/auth'),
@@ -46,8 +51,10 @@ const schema = z.strictObject({
 
 export interface ResolvedHttpOptions {
   readonly transport: 'cookie' | 'body';
-  /** The full refresh-cookie name, `__Secure-` prefix included. */
+  /** The full refresh-cookie name, `__Secure-` prefix included (unless insecureDevelopmentCookie). */
   readonly cookieName: string;
+  /** False only with insecureDevelopmentCookie: the cookie then lacks `Secure`. */
+  readonly secureCookie: boolean;
   readonly basePath: string;
   readonly trustedOrigins: ReadonlySet<string>;
   readonly realm: string;
@@ -58,10 +65,27 @@ export interface ResolvedHttpOptions {
 
 export function resolveHttpOptions(options: HttpAuthOptions): ResolvedHttpOptions {
   const value = parseOptions(schema, options, 'http options');
+  const transport = value.refreshToken;
+  const insecure = transport.in === 'cookie' && transport.insecureDevelopmentCookie === true;
+  if (insecure) {
+    // Security: a cookie without Secure travels over plain HTTP; that is for a developer's LAN only.
+    if (platform.env('NODE_ENV') === 'production') {
+      throw new ConfigError(
+        'refreshToken.insecureDevelopmentCookie is refused when NODE_ENV is production: serve HTTPS',
+        { reason: 'insecure_in_production', claim: 'refreshToken.insecureDevelopmentCookie' },
+      );
+    }
+    platform.warn(
+      'tessera http: the refresh cookie is not Secure (insecureDevelopmentCookie): for development over plain HTTP only',
+      'TESSERA_HTTP_INSECURE_COOKIE',
+    );
+  }
+  const name = transport.in === 'cookie' ? (transport.name ?? 'tessera-rt') : 'tessera-rt';
   // The __Secure- prefix makes browsers refuse the cookie unless it is Secure and set over HTTPS.
-  const cookieName = `__Secure-${value.refreshToken.in === 'cookie' ? (value.refreshToken.name ?? 'tessera-rt') : 'tessera-rt'}`;
+  const cookieName = insecure ? name : `__Secure-${name}`;
   return {
-    transport: value.refreshToken.in,
+    transport: transport.in,
+    secureCookie: !insecure,
     cookieName,
     basePath: value.basePath,
     trustedOrigins: new Set(value.trustedOrigins),

@@ -51,6 +51,7 @@ export const nodePlatform: Platform<true> = Object.freeze({
   sleep,
   defer: (task: () => void) => process.nextTick(task),
   warn: (message: string, code: string) => process.emitWarning(message, { code }),
+  env: (name: string) => process.env[name],
 });
 
 /** A Buffer view of `bytes` without a copy (Buffer.from on a Buffer would copy). */

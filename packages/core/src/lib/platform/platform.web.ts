@@ -42,6 +42,9 @@ export const webPlatform: Platform<false> = Object.freeze({
   sleep,
   defer: (task: () => void) => queueMicrotask(task),
   warn: (message: string, code: string) => console.warn(`${code}: ${message}`),
+  // Deno and Bun expose process.env too; browsers and workerd have no environment.
+  env: (name: string) =>
+    (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name],
 });
 
 const encoder = new TextEncoder();

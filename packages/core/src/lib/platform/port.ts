@@ -64,6 +64,8 @@ export interface Platform<S extends boolean = boolean> {
   defer(task: () => void): void;
   /** A warning for the operator (Node: `process.emitWarning` with `code`). */
   warn(message: string, code: string): void;
+  /** An environment variable (Node: `process.env`), undefined where the runtime has none. */
+  env(name: string): string | undefined;
 }
 
 /** `T`, or a promise of it, by the platform's {@link Platform.synchronous}. */
