@@ -67,7 +67,7 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
 
   // Scratch space for the decoded claims. Verification is synchronous up to the revocation check, so
   // one buffer per instance is never shared between two calls in flight.
-  const payloadBytes = new Uint8Array(maxTokenBytes);
+  const payloadBytes = platform.bytes.alloc(maxTokenBytes);
 
   /** Every check that depends only on the token and the time; the result may be cached until `exp`. */
   function verifyToken(token: string, nowMs: number): AccessTokenClaims {

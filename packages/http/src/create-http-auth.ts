@@ -58,10 +58,13 @@ export function createHttpAuth(options: HttpAuthOptions): HttpAuth {
     context?: RequestContext,
   ): Promise<AuthResult> {
     // RFC 6750 section 2.2's form-body method is refused, alone or beside a header: one credential,
-    // one method. Only form-encoded requests pay for the check.
-    const contentType = request.headers.get('content-type');
-    if (contentType !== null && FORM.test(contentType))
-      return authenticateForm(request, authOptions, context);
+    // one method. Only form-encoded requests pay for the check (a GET reads no header for it).
+    const method = request.method;
+    if (method !== 'GET' && method !== 'HEAD') {
+      const contentType = request.headers.get('content-type');
+      if (contentType !== null && FORM.test(contentType))
+        return authenticateForm(request, authOptions, context);
+    }
     return authenticateHeader(request, authOptions, context);
   }
 
@@ -95,7 +98,7 @@ export function createHttpAuth(options: HttpAuthOptions): HttpAuth {
     }
     const scope = authOptions.scope;
     // Read only if a rejection is reported: the accepted path builds no metadata.
-    const client = () => metaOf(request, context);
+    const client = new PresentingClient(request, context);
     // One promise chain, no extra async frame: this runs on every request.
     return sessions.verify(credential.token, scope === undefined ? { client } : { scope, client }).then(
       (claims): AuthResult => ({ ok: true, claims }),
@@ -330,6 +333,25 @@ async function formCredential(request: RequestLike): Promise<string | undefined>
   const text = await fetchRequest.clone().text();
   if (text.length > MAX_FORM_BYTES) return 'the form body is too large to check for credentials';
   return new URLSearchParams(text).has('access_token') ? refused : undefined;
+}
+
+/**
+ * The client that presented a token, read only if a rejection is reported (getters, not a closure:
+ * nothing is built per request on the accepted path).
+ */
+class PresentingClient {
+  constructor(
+    private readonly request: RequestLike,
+    private readonly context: RequestContext | undefined,
+  ) {}
+
+  get ip(): string | undefined {
+    return this.context?.ip;
+  }
+
+  get userAgent(): string | undefined {
+    return this.request.headers.get('user-agent') ?? undefined;
+  }
 }
 
 /** The body as a JSON object: `{}` when empty, undefined when too large or not an object. */

@@ -43,6 +43,15 @@ export interface TesseraExpress {
 
 const FORM = /^application\/x-www-form-urlencoded/i;
 
+/** A request's context whose IP is read only if a rejection is reported. */
+class LazyIp {
+  constructor(private readonly req: Request) {}
+
+  get ip(): string | undefined {
+    return this.req.ip;
+  }
+}
+
 /**
  * Adapts an {@link HttpAuth} to Express.
  *
@@ -62,13 +71,7 @@ export function tesseraExpress(http: HttpAuth): TesseraExpress {
           // The body, if parsed: a form body's access_token is refused (one credential, one method).
           const request =
             body === undefined ? nodeRequestLike(req) : { ...nodeRequestLike(req), parsedBody: body };
-          // The IP is read only if a rejection is reported.
-          const context = {
-            get ip() {
-              return req.ip;
-            },
-          };
-          http.authenticate(request, options, context).then((result) => {
+          http.authenticate(request, options, new LazyIp(req)).then((result) => {
             if (result.ok) {
               req.auth = result.claims;
               next();
@@ -77,7 +80,8 @@ export function tesseraExpress(http: HttpAuth): TesseraExpress {
             }
           }, next);
         };
-        if (req.body !== undefined || !FORM.test(req.headers['content-type'] ?? '')) return verify(req.body);
+        if (req.body !== undefined || req.method === 'GET' || req.method === 'HEAD') return verify(req.body);
+        if (!FORM.test(req.headers['content-type'] ?? '')) return verify(undefined);
         // A form body no parser has read: read it here (as express.urlencoded would, and leave it as
         // req.body), so a credential in it cannot pass unseen.
         readBody(req, MAX_FORM_BYTES + 1).then((text) => {

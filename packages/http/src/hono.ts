@@ -57,8 +57,20 @@ interface NodeBindings {
 
 const incomingOf = (c: Context) => (c.env as NodeBindings | undefined)?.incoming;
 const nodeIp = (c: Context): string | undefined => incomingOf(c)?.socket?.remoteAddress;
-const isForm = (c: Context) =>
-  /^application\/x-www-form-urlencoded/i.test(c.req.header('content-type') ?? '');
+const FORM = /^application\/x-www-form-urlencoded/i;
+const hasBody = (method: string) => method !== 'GET' && method !== 'HEAD';
+
+/** A request's context whose IP is read only if a rejection is reported. */
+class LazyIp implements RequestContext {
+  constructor(
+    private readonly c: Context,
+    private readonly ipOf: (c: Context) => string | undefined,
+  ) {}
+
+  get ip(): string | undefined {
+    return this.ipOf(this.c);
+  }
+}
 
 /**
  * What the bearer check reads. Under @hono/node-server, the Node request itself: reading headers
@@ -66,9 +78,12 @@ const isForm = (c: Context) =>
  */
 function requestLike(c: Context): RequestLike {
   const incoming = incomingOf(c);
+  if (incoming === undefined || !Array.isArray(incoming.rawHeaders)) return c.req.raw;
+  const node = nodeRequestLike(incoming);
   // A form body is read from the Fetch Request (to refuse an access_token in it): the rare case.
-  if (incoming === undefined || !Array.isArray(incoming.rawHeaders) || isForm(c)) return c.req.raw;
-  return nodeRequestLike(incoming);
+  // (The header is read from the Node request: touching c.req would build the Fetch Request.)
+  if (hasBody(node.method) && FORM.test(node.headers.get('content-type') ?? '')) return c.req.raw;
+  return node;
 }
 
 /**
@@ -90,12 +105,7 @@ export function tesseraHono(http: HttpAuth, options: TesseraHonoOptions = {}): T
   return {
     authenticate(authOptions = {}) {
       return async (c, next) => {
-        const result = await http.authenticate(requestLike(c), authOptions, {
-          // Read only if a rejection is reported.
-          get ip() {
-            return ipOf(c);
-          },
-        });
+        const result = await http.authenticate(requestLike(c), authOptions, new LazyIp(c, ipOf));
         if (!result.ok) return result.response;
         c.set('auth', result.claims);
         await next();

@@ -103,9 +103,9 @@ interface EventBase {
  */
 export interface EventClient {
   /** The client's IP (or its fingerprint). */
-  readonly ip?: string;
+  readonly ip?: string | undefined;
   /** The client's user agent (or its fingerprint). */
-  readonly userAgent?: string;
+  readonly userAgent?: string | undefined;
 }
 
 /**

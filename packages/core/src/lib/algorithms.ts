@@ -37,7 +37,7 @@ export function createVerifier(alg: Algorithm, key: SigningKey, signatureBytes: 
     return (token, end) => platform.equalText(mac(token.slice(0, end)), token.slice(end + 1));
   }
   if (alg === 'HS256') throw new TypeError('HS256 needs a secret');
-  const signature = new Uint8Array(signatureBytes);
+  const signature = platform.bytes.alloc(signatureBytes);
   const check = platform.verifier(alg, key.imported);
   return (token, end) =>
     decodeCanonicalBase64url(token.slice(end + 1), signature) === signatureBytes &&

@@ -210,6 +210,7 @@ describe.each(PLATFORMS.map((p) => [p.name, p] as const))('the %s platform', (_n
   });
 
   it('draws random bytes, tokens and UUIDs of the promised shapes, never twice the same', () => {
+    expect([...port.bytes.alloc(5)]).toEqual([0, 0, 0, 0, 0]);
     expect(port.randomBytes(70_000)).toHaveLength(70_000);
     const tokens = new Set(Array.from({ length: 100 }, () => port.randomToken(32)));
     expect(tokens.size).toBe(100);

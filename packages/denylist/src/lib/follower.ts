@@ -1,5 +1,6 @@
 import { createDeadlines, type Deadlines, platform } from '@tessera/core/internal';
 import type { Cluster, Redis } from 'ioredis';
+import { waitForRedis } from '../wait-for-redis.js';
 import type { DenylistKeys } from './keys.js';
 import { type StreamEntry, toRevocation } from './log-entries.js';
 import type { Revocation } from './view.js';
@@ -114,7 +115,7 @@ export class LogFollower {
       this.#connection = this.#connect();
       // Connection errors surface as failed reads (and so as staleness); no unhandled 'error' events.
       this.#connection.on('error', () => {});
-      await whenReady(this.#connection, this.#timeoutMs);
+      await waitForRedis(this.#connection, { timeoutMs: this.#timeoutMs });
       // A new connection may reach a restarted or promoted server: make sure it holds our data.
       await this.#calls.within(this.#hooks.connected(this.#connection, this.#origin));
     }
@@ -159,26 +160,4 @@ export class LogFollower {
     this.#hooks.tick();
     if (entries.length < BATCH) this.confirmedAt = repliedAt;
   }
-}
-
-/** Resolves once `connection` is ready (commands sent before may fail with the offline queue off). */
-export function whenReady(connection: Redis | Cluster, timeoutMs: number): Promise<void> {
-  if (connection.status === 'ready') return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const done = (error?: Error) => {
-      clearTimeout(timer);
-      connection.off('ready', onReady);
-      connection.off('error', onError);
-      connection.off('end', onEnd);
-      if (error === undefined) resolve();
-      else reject(error);
-    };
-    const onReady = () => done();
-    const onError = (error: Error) => done(error);
-    const onEnd = () => done(new Error('connection ended'));
-    const timer = setTimeout(() => done(new Error('connection timed out')), timeoutMs);
-    connection.once('ready', onReady);
-    connection.once('error', onError);
-    connection.once('end', onEnd);
-  });
 }

@@ -44,6 +44,7 @@ export const nodePlatform: Platform<true> = Object.freeze({
       // Invalid UTF-8 decodes to U+FFFD; only then pay for the exact check (a real U+FFFD is legal).
       return text.includes('\uFFFD') && !isUtf8(buffer.subarray(0, length)) ? undefined : text;
     },
+    alloc: (length: number) => Buffer.alloc(length),
     fromUtf8: (text: string) => new Uint8Array(Buffer.from(text, 'utf8')),
     utf8Length: (text: string) => Buffer.byteLength(text, 'utf8'),
   } satisfies Bytes),

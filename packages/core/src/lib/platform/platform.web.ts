@@ -35,6 +35,7 @@ export const webPlatform: Platform<false> = Object.freeze({
         return undefined;
       }
     },
+    alloc: (length: number) => new Uint8Array(length),
     fromUtf8: (text: string) => encoder.encode(text),
     utf8Length: (text: string) => encoder.encode(text).length,
   } satisfies Bytes),

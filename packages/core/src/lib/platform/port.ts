@@ -110,6 +110,8 @@ export interface Bytes {
   decodeBase64urlInto(text: string, target: Uint8Array): number;
   /** The UTF-8 text of `bytes[0, length)`, or undefined when those bytes are not valid UTF-8. */
   utf8(bytes: Uint8Array, length: number): string | undefined;
+  /** A zeroed scratch buffer of `length` bytes, in the platform's fastest kind (Node: a Buffer). */
+  alloc(length: number): Uint8Array;
   /** The UTF-8 encoding of `text`. */
   fromUtf8(text: string): Uint8Array;
   /** The number of bytes of `text` in UTF-8. */
