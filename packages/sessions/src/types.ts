@@ -8,7 +8,6 @@ import type {
 import type { Denylist, DenylistStatus } from '@tessera/denylist';
 import type { RefreshTokens, SessionInfo, SessionMeta } from '@tessera/refresh';
 
-/** The claims of a verified session access token: the session id and the epoch are guaranteed. */
 /**
  * The custom claims of your access tokens, declared once by your app; `sessions.verify`, Express's
  * `req.auth`, Fastify's `request.auth` and Hono's `c.var.auth` then type them:
@@ -27,6 +26,10 @@ import type { RefreshTokens, SessionInfo, SessionMeta } from '@tessera/refresh';
 // biome-ignore lint/suspicious/noEmptyInterface: empty until an app declares its claims (declaration merging)
 export interface CustomClaims {}
 
+/**
+ * The claims of a verified session access token: the session id and the epoch are guaranteed, and
+ * your {@link CustomClaims} are typed.
+ */
 export type SessionAccessClaims = AccessTokenClaims &
   CustomClaims & {
     /** The session the token belongs to (always present on a session's tokens). */
