@@ -330,7 +330,13 @@ async function formCredential(request: RequestLike): Promise<string | undefined>
     return undefined;
   const length = Number(request.headers.get('content-length') ?? '0');
   if (!(length <= MAX_FORM_BYTES)) return 'the form body is too large to check for credentials';
-  const text = await fetchRequest.clone().text();
+  let text: string;
+  try {
+    text = await fetchRequest.clone().text();
+  } catch {
+    // Consumed already (the app read it first) or broken off: it cannot be checked, so it is refused.
+    return 'the form body could not be checked for credentials';
+  }
   if (text.length > MAX_FORM_BYTES) return 'the form body is too large to check for credentials';
   return new URLSearchParams(text).has('access_token') ? refused : undefined;
 }

@@ -118,4 +118,17 @@ describe('the route table', () => {
       warn.mockRestore();
     }
   });
+
+  it('a form body that cannot be read any more (the app consumed it) is refused with a 400, never thrown', async () => {
+    const http = createHttpAuth({ sessions, refreshToken: { in: 'body' } });
+    const request = new Request('http://api.test/orders', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: 'Bearer abc' },
+      body: 'a=1',
+    });
+    await request.text();
+    const result = await http.authenticate(request);
+    expect(result.ok).toBe(false);
+    expect(result.ok ? 0 : result.response.status).toBe(400);
+  });
 });
