@@ -13,6 +13,7 @@ import { buildClaims } from './lib/issue-claims.js';
 import { importKeySet } from './lib/key-set.js';
 import { resolveOptions } from './lib/options.js';
 import { platform } from './lib/platform/index.js';
+import type { RemoteKeySource } from './lib/remote-jwks.js';
 import { scrubbedCause } from './lib/scrub.js';
 import { checkKeys, parseStrictJsonObject } from './lib/strict-json.js';
 import { withSubject } from './lib/subject.js';
@@ -43,15 +44,25 @@ import type {
  */
 export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
   const config = resolveOptions(options);
-  const keys = importKeySet(config.keys);
-  const { issuer, audiences, ttl, clockTolerance, maxTokenBytes, revocation, clock } = config;
+  const { issuer, audiences, ttl, clockTolerance, maxTokenBytes, revocation, clock, remote } = config;
+  const keys = importKeySet(config.keys, remote);
   const toleranceMs = clockTolerance * 1000;
-  const resolveHeader = createHeaderResolver(keys);
+  const resolveHeader = createHeaderResolver(keys, config.acceptedTyp);
   const cache = config.cacheEntries > 0 ? new VerifiedTokenCache(config.cacheEntries) : undefined;
-  const policy = { issuer, ttl, clockTolerance };
+  const policy = {
+    issuer,
+    ttl: config.maxLifetime,
+    clockTolerance,
+    requireClientId: config.requireClientId,
+    requireJti: config.requireJti,
+    fractionalDates: config.fractionalDates,
+  };
   // A frozen copy: issued claims share it, and must not be able to change the configuration.
   const issuePolicy = {
-    ...policy,
+    issuer,
+    ttl,
+    clockTolerance,
+    clientId: config.clientId,
     aud: audiences.length === 1 ? audiences[0]! : Object.freeze([...audiences]),
   };
   const signing = keys.signing;
@@ -61,7 +72,7 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
       : platform.bytes.toBase64url(JSON.stringify({ alg: signing.alg, kid: signing.kid, typ: 'at+jwt' }));
   const publicKeys: JwkSet = Object.freeze({
     keys: Object.freeze(
-      [...keys.byKid.values()].flatMap((entry) => (entry.publicJwk ? [entry.publicJwk] : [])),
+      [...keys.configured()].flatMap((entry) => (entry.publicJwk ? [entry.publicJwk] : [])),
     ),
   });
 
@@ -118,10 +129,20 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
 
   async function verify(token: string, verifyOptions?: VerifyOptions): Promise<AccessTokenClaims> {
     if (verifyOptions !== undefined) checkVerifyOptions(verifyOptions);
+    // A remote set past its freshness refreshes in the background; only with no usable key is there a wait.
+    if (remote !== undefined && remote.settings.clock() >= remote.checkAt) {
+      const pending = remote.maintain();
+      if (pending !== undefined) await pending;
+    }
     const nowMs = clock();
     let claims = cache?.get(token, nowMs);
     if (claims === undefined) {
-      claims = verifyToken(token, nowMs);
+      try {
+        claims = verifyToken(token, nowMs);
+      } catch (error) {
+        if (remote === undefined || !isUnknownKey(error)) throw error;
+        claims = await verifyAfterRefetch(remote, token, error);
+      }
       cache?.set(token, claims, claims.exp * 1000);
     }
     try {
@@ -159,6 +180,22 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
       if (verifyOptions.maxAuthAge !== undefined)
         checkAuthAge(claims, verifyOptions.maxAuthAge, nowMs, toleranceMs);
     }
+  }
+
+  /**
+   * A token whose key the remote set lacks: the set is refetched (at most once per cool-down, shared
+   * by every request waiting) and the token verified once more. While the issuer cannot be reached,
+   * the answer is `ERR_UNAVAILABLE`: the key may be a new one we cannot see yet.
+   */
+  async function verifyAfterRefetch(
+    source: RemoteKeySource,
+    token: string,
+    unknown: TesseraError,
+  ): Promise<AccessTokenClaims> {
+    const outcome = await source.refetchForUnknownKey();
+    if (outcome === 'refetched') return verifyToken(token, clock());
+    if (outcome === 'failed' || source.failing) throw source.unavailable();
+    throw unknown;
   }
 
   function issue(input: IssueInput): IssuedAccessToken {
@@ -204,6 +241,10 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
   }
 
   return Object.freeze({ issue, verify, jwks: () => publicKeys });
+}
+
+function isUnknownKey(error: unknown): error is TesseraError {
+  return error instanceof TokenSignatureError && error.reason === 'kid_unknown';
 }
 
 function malformed(message: string, reason: string): TokenMalformedError {

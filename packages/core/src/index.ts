@@ -6,6 +6,13 @@
  */
 export { createAccessTokens } from './create-access-tokens.js';
 export {
+  createRemoteJwks,
+  type FetchAnswer,
+  type RemoteJwks,
+  type RemoteJwksOptions,
+  type RemoteJwksStatus,
+} from './create-remote-jwks.js';
+export {
   ConfigError,
   isTesseraError,
   RefreshExpiredError,
@@ -38,4 +45,5 @@ export type {
   KeysOption,
   RevocationCheck,
   VerifyOptions,
+  VerifyProfile,
 } from './types.js';

@@ -3,6 +3,8 @@
  * @packageDocumentation
  */
 
+import type { RemoteJwks } from './create-remote-jwks.js';
+
 /** A JSON value, as custom claims may hold. */
 export type JsonValue =
   | string
@@ -22,7 +24,7 @@ export interface Jwk {
   /** Key id, in every token header it signs; verify picks the key by it. */
   readonly kid: string;
   /** The one algorithm this key may be used with. */
-  readonly alg: 'EdDSA' | 'ES256' | 'RS256' | 'PS256' | 'HS256';
+  readonly alg: 'EdDSA' | 'Ed25519' | 'ES256' | 'RS256' | 'PS256' | 'HS256';
   /** Public-key use; only `sig` is accepted. */
   readonly use?: 'sig';
   /** Permitted operations; when present it must include the role (`sign` or `verify`). */
@@ -68,6 +70,37 @@ export interface KeysOption {
    * issuer's public keys on a resource server. Public keys only (HMAC secrets excepted).
    */
   readonly verify?: readonly Jwk[];
+  /**
+   * The issuer's keys from a remote JWK Set ({@link createRemoteJwks}), for a resource server. They
+   * verify beside `verify` (a configured key wins a `kid` both hold) and are never published by
+   * `jwks()`.
+   */
+  readonly remote?: RemoteJwks;
+}
+
+/**
+ * What verify accepts of tokens beyond tessera's own strict profile: for resource servers that verify
+ * other issuers' RFC 9068 (or older RFC 7519) access tokens. The defaults are the strict profile.
+ */
+export interface VerifyProfile {
+  /**
+   * The `typ` header values accepted (compared case-insensitively). Default `['at+jwt',
+   * 'application/at+jwt']` (RFC 9068 section 4). Keycloak, Entra ID and Auth0 without its RFC 9068
+   * profile send `JWT`: add it only for such an issuer, and keep `audience` exact, since `typ` is what
+   * tells an access token from an ID token.
+   */
+  readonly typ?: readonly string[];
+  /** Require `client_id` (RFC 9068 section 2.2). Default true; Entra ID and Auth0 send `azp` instead. */
+  readonly requireClientId?: boolean;
+  /** Require `jti`. Default true; Entra ID and Auth0 do not send it. */
+  readonly requireJti?: boolean;
+  /**
+   * `integer` (default): NumericDates must be safe integers. `fractional`: finite fractions are also
+   * accepted, as RFC 7519 section 2 allows (never Infinity, NaN or values beyond 2^53).
+   */
+  readonly numericDates?: 'integer' | 'fractional';
+  /** The longest `exp - iat` accepted, in seconds (default `ttl`, at most 86,400; Entra ID issues up to 90 minutes). */
+  readonly maxLifetime?: number;
 }
 
 /** The claims of a verified (or issued) access token, RFC 9068 profile. */
@@ -125,8 +158,18 @@ export interface AccessTokensOptions {
   readonly audience: string | readonly string[];
   /** The signing key and any verification-only keys (key rotation: see `KeysOption`). */
   readonly keys: KeysOption;
-  /** Lifetime of issued tokens in seconds, and the longest `exp - iat` verify accepts. Default 900, at most 3600. */
+  /**
+   * Lifetime of issued tokens in seconds, and the longest `exp - iat` verify accepts (unless
+   * `profile.maxLifetime` says otherwise). Default 900, at most 3600.
+   */
   readonly ttl?: number;
+  /**
+   * The `client_id` of issued tokens whose `issue()` input names none (RFC 9068 section 2.2 requires
+   * one in every access token). Default `first-party`.
+   */
+  readonly clientId?: string;
+  /** What verify accepts beyond the strict profile (other issuers' tokens). */
+  readonly profile?: VerifyProfile;
   /** Clock tolerance for exp, nbf, iat and auth_time, in seconds. Default 5, at most 60. */
   readonly clockTolerance?: number;
   /** Largest token accepted, in bytes. Default 8192. */
@@ -155,7 +198,7 @@ export interface IssueInput {
   readonly sid?: string;
   /** Scopes: a space-separated string or a list of scope tokens. */
   readonly scope?: string | readonly string[];
-  /** The OAuth client the token was issued to (`client_id`). */
+  /** The OAuth client the token was issued to (`client_id`). Default: the `clientId` option. */
   readonly clientId?: string;
   /** When the user authenticated, seconds since the epoch (`auth_time`). */
   readonly authTime?: number;

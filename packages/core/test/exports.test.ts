@@ -19,6 +19,7 @@ describe('@tessera/core public surface', () => {
       'TokenSignatureError',
       'UnavailableError',
       'createAccessTokens',
+      'createRemoteJwks',
       'generateSigningKey',
       'isTesseraError',
     ]);

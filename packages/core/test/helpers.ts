@@ -101,6 +101,7 @@ export function validClaims(overrides: Record<string, unknown> = {}): Record<str
     exp: NOW_S + 600,
     iat: NOW_S - 10,
     jti: 'a2c4e6f8-0000-4000-8000-000000000001',
+    client_id: 'first-party',
     ...overrides,
   };
 }

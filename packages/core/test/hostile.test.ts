@@ -103,7 +103,13 @@ const families: Record<string, (jwk: Jwk) => Case[]> = {
     },
     { name: 'kid as a number', header: validHeader(jwk, { kid: 1 }), code: 'ERR_TOKEN_MALFORMED' },
     { name: 'kid empty', header: validHeader(jwk, { kid: '' }), code: 'ERR_TOKEN_MALFORMED' },
-    { name: 'kid missing', header: { alg: jwk.alg, typ: 'at+jwt' }, code: 'ERR_TOKEN_MALFORMED' },
+    // Without kid a token is verified only by the one key that fits its alg (other-issuers.test.ts).
+    {
+      name: 'kid missing and an alg no key has',
+      header: { alg: jwk.alg === 'ES256' ? 'EdDSA' : 'ES256', typ: 'at+jwt' },
+      code: 'ERR_TOKEN_SIGNATURE',
+    },
+    { name: 'kid missing and alg none', header: { alg: 'none', typ: 'at+jwt' }, code: 'ERR_TOKEN_SIGNATURE' },
     { name: 'kid __proto__', header: validHeader(jwk, { kid: '__proto__' }), code: 'ERR_TOKEN_SIGNATURE' },
     { name: 'kid toString', header: validHeader(jwk, { kid: 'toString' }), code: 'ERR_TOKEN_SIGNATURE' },
     { name: 'header is an array', header: '[1]', code: 'ERR_TOKEN_MALFORMED' },

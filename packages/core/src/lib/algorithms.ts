@@ -1,10 +1,30 @@
 import { decodeCanonicalBase64url } from './base64url.js';
-import { type ImportedKey, platform } from './platform/index.js';
+import { type AsymmetricAlgorithm, type ImportedKey, platform } from './platform/index.js';
 
-/** The JWS algorithms tessera signs and verifies. EdDSA means Ed25519. */
-export const ALGORITHMS = ['EdDSA', 'ES256', 'RS256', 'PS256', 'HS256'] as const;
-/** A JWS algorithm tessera signs and verifies: EdDSA (Ed25519), ES256, RS256, PS256 or HS256. */
+/**
+ * The JWS algorithms tessera signs and verifies. EdDSA means Ed25519; `Ed25519` is its fully
+ * specified name (RFC 9864), accepted beside it.
+ */
+export const ALGORITHMS = ['EdDSA', 'Ed25519', 'ES256', 'RS256', 'PS256', 'HS256'] as const;
+/**
+ * A JWS algorithm tessera signs and verifies: EdDSA or Ed25519 (the same Ed25519 signature, RFC 9864),
+ * ES256, RS256, PS256 or HS256.
+ */
 export type Algorithm = (typeof ALGORITHMS)[number];
+
+/**
+ * The algorithm names a token may carry for a key of `alg`. An Ed25519 key answers to both `EdDSA`
+ * and its fully specified name `Ed25519` (RFC 9864 section 2: the same signature); every other key
+ * to its one name.
+ */
+export function acceptedNames(alg: Algorithm): readonly string[] {
+  return alg === 'EdDSA' || alg === 'Ed25519' ? ['EdDSA', 'Ed25519'] : [alg];
+}
+
+/** The platform's name for an asymmetric algorithm (`Ed25519` is `EdDSA` to the platform). */
+export function platformAlgorithm(alg: Exclude<Algorithm, 'HS256'>): AsymmetricAlgorithm {
+  return alg === 'Ed25519' ? 'EdDSA' : alg;
+}
 
 /** Signs an ASCII signing input; returns the signature as base64url. */
 export type Signer = (signingInput: string) => string;
@@ -21,7 +41,7 @@ export type SigningKey = { readonly secret: Uint8Array } | { readonly imported: 
 export function createSigner(alg: Algorithm, key: SigningKey): Signer {
   if ('secret' in key) return platform.hmacSha256(key.secret);
   if (alg === 'HS256') throw new TypeError('HS256 needs a secret');
-  return platform.signer(alg, key.imported);
+  return platform.signer(platformAlgorithm(alg), key.imported);
 }
 
 /**
@@ -38,7 +58,7 @@ export function createVerifier(alg: Algorithm, key: SigningKey, signatureBytes: 
   }
   if (alg === 'HS256') throw new TypeError('HS256 needs a secret');
   const signature = platform.bytes.alloc(signatureBytes);
-  const check = platform.verifier(alg, key.imported);
+  const check = platform.verifier(platformAlgorithm(alg), key.imported);
   return (token, end) =>
     decodeCanonicalBase64url(token.slice(end + 1), signature) === signatureBytes &&
     check(token, end, signature);

@@ -8,25 +8,46 @@ export interface ClaimsPolicy {
   readonly ttl: number;
   /** Seconds. */
   readonly clockTolerance: number;
+  /** RFC 9068 section 2.2: `client_id` is required (default); other issuers' profiles may waive it. */
+  readonly requireClientId: boolean;
+  /** `jti` is required (default); other issuers' profiles may waive it. */
+  readonly requireJti: boolean;
+  /**
+   * RFC 7519 section 2 lets a NumericDate be fractional; tessera issues integers and by default
+   * accepts only those. A profile for another issuer may admit finite fractions (never Infinity,
+   * NaN or values past the safe-integer range).
+   */
+  readonly fractionalDates: boolean;
 }
 
 const fail = (claim: string, message: string, reason = claim): never => {
   throw new TokenClaimsError(message, { reason, claim });
 };
 
+/** A NumericDate under the policy: a safe integer, or a finite number in the same range. */
+function isNumericDate(value: unknown, fractional: boolean): value is number {
+  if (!fractional) return Number.isSafeInteger(value);
+  return typeof value === 'number' && Number.isFinite(value) && Math.abs(value) <= Number.MAX_SAFE_INTEGER;
+}
+
 /**
  * Checks everything about a claim set that does not depend on the call: types, issuer, lifetime and
  * time. The result can be cached until `exp`. Audience, scope and auth age are checked per call.
  *
- * Security: NumericDates must be safe integers; `1e400` parses to Infinity and would never expire.
+ * Security: NumericDates must be safe integers (or, where a profile admits fractions, finite); `1e400`
+ * parses to Infinity and would never expire.
  */
 export function checkTokenClaims(claims: Record<string, unknown>, policy: ClaimsPolicy, nowMs: number): void {
   const { iss, sub, exp, iat, jti, nbf } = claims;
+  const fractional = policy.fractionalDates;
+  const word = fractional ? 'numeric' : 'integer';
   if (iss !== policy.issuer) fail('iss', 'the token was not issued by us');
   if (typeof sub !== 'string' || sub.length === 0) fail('sub', 'the token has no subject');
-  if (typeof jti !== 'string' || jti.length === 0) fail('jti', 'the token has no "jti"');
-  if (!Number.isSafeInteger(iat)) fail('iat', 'the token has no integer "iat"');
-  if (!Number.isSafeInteger(exp)) fail('exp', 'the token has no integer "exp"');
+  if (jti !== undefined || policy.requireJti) {
+    if (typeof jti !== 'string' || jti.length === 0) fail('jti', 'the token has no "jti"');
+  }
+  if (!isNumericDate(iat, fractional)) fail('iat', `the token has no ${word} "iat"`);
+  if (!isNumericDate(exp, fractional)) fail('exp', `the token has no ${word} "exp"`);
   const issuedAt = iat as number;
   const expiresAt = exp as number;
   const lifetime = expiresAt - issuedAt;
@@ -36,11 +57,14 @@ export function checkTokenClaims(claims: Record<string, unknown>, policy: Claims
   checkOptionalString(claims, 'sid');
   checkOptionalString(claims, 'client_id');
   checkOptionalString(claims, 'scope');
+  if (policy.requireClientId && (claims['client_id'] === undefined || claims['client_id'] === '')) {
+    fail('client_id', 'the token has no "client_id" (RFC 9068 section 2.2)', 'client_id_missing');
+  }
   const toleranceMs = policy.clockTolerance * 1000;
   const authTime = claims['auth_time'];
   if (
     authTime !== undefined &&
-    (!Number.isSafeInteger(authTime) || (authTime as number) * 1000 > nowMs + toleranceMs)
+    (!isNumericDate(authTime, fractional) || authTime * 1000 > nowMs + toleranceMs)
   ) {
     fail('auth_time', 'the token has an invalid "auth_time"');
   }
@@ -50,7 +74,7 @@ export function checkTokenClaims(claims: Record<string, unknown>, policy: Claims
   }
   if (issuedAt * 1000 > nowMs + toleranceMs) fail('iat', 'the token was issued in the future', 'iat_future');
   if (nbf !== undefined) {
-    if (!Number.isSafeInteger(nbf)) fail('nbf', 'the token has a non-integer "nbf"');
+    if (!isNumericDate(nbf, fractional)) fail('nbf', `the token has a non-${word} "nbf"`);
     if ((nbf as number) * 1000 > nowMs + toleranceMs) {
       throw new TokenNotYetValidError('the token is not valid yet', { reason: 'nbf', claim: 'nbf' });
     }

@@ -26,6 +26,8 @@ export interface IssuePolicy {
   readonly aud: string | readonly string[];
   readonly ttl: number;
   readonly clockTolerance: number;
+  /** The `client_id` of a token whose input names none. */
+  readonly clientId: string;
 }
 
 const invalid = (claim: string, message: string): never => {
@@ -51,7 +53,8 @@ export function buildClaims(input: IssueInput, policy: IssuePolicy, nowMs: numbe
   };
   if (sid !== undefined) result['sid'] = nonEmpty('sid', sid);
   if (scope !== undefined) result['scope'] = normalizeScope(scope);
-  if (clientId !== undefined) result['client_id'] = nonEmpty('client_id', clientId);
+  // RFC 9068 section 2.2: every access token names its client.
+  result['client_id'] = clientId === undefined ? policy.clientId : nonEmpty('client_id', clientId);
   if (authTime !== undefined) {
     if (!Number.isSafeInteger(authTime) || authTime > iat + policy.clockTolerance) {
       invalid('auth_time', '"authTime" must be integer seconds, not in the future');

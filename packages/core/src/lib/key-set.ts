@@ -1,6 +1,14 @@
-import { ConfigError } from '../errors.js';
+import { ConfigError, TokenSignatureError } from '../errors.js';
 import type { Jwk, KeysOption } from '../types.js';
-import { type Algorithm, createSigner, createVerifier, type Signer, type Verifier } from './algorithms.js';
+import {
+  type Algorithm,
+  acceptedNames,
+  createSigner,
+  createVerifier,
+  platformAlgorithm,
+  type Signer,
+  type Verifier,
+} from './algorithms.js';
 import { base64urlLength, isCanonicalBase64url } from './base64url.js';
 import { ed25519Weakness, MAX_RSA_BITS, MIN_RSA_BITS, rsaWeakness, secretWeakness } from './key-strength.js';
 import { type ImportedKey, platform } from './platform/index.js';
@@ -9,6 +17,8 @@ import { type ImportedKey, platform } from './platform/index.js';
 export interface KeyEntry {
   readonly kid: string;
   readonly alg: Algorithm;
+  /** The `alg` header values this key answers to (see `acceptedNames`). */
+  readonly names: readonly string[];
   readonly symmetric: boolean;
   /** Exact length in base64url characters of this key's signatures. */
   readonly signatureChars: number;
@@ -18,29 +28,125 @@ export interface KeyEntry {
   readonly publicJwk: Jwk | undefined;
 }
 
-export interface KeySet {
-  readonly signing: KeyEntry | undefined;
-  readonly byKid: ReadonlyMap<string, KeyEntry>;
+/**
+ * Where the keys of a remote JWK Set come from, as the key ring reads them: the current entries and a
+ * version that changes whenever they do (see `remote-jwks.ts`).
+ */
+export interface RemoteEntries {
+  readonly version: number;
+  readonly entries: ReadonlyMap<string, KeyEntry>;
 }
 
-/** Imports and cross-checks the configured keys. Throws {@link ConfigError}; never echoes key material. */
-export function importKeySet(keys: KeysOption): KeySet {
+/**
+ * The keys an instance verifies with: the configured ones, and those of a remote set when there is
+ * one. `version` changes whenever the keys do, so a cache of resolved headers knows to let go.
+ */
+export class KeyRing {
+  /** The configured keys by kid. */
+  private readonly fixed: ReadonlyMap<string, KeyEntry>;
+  private byKid: ReadonlyMap<string, KeyEntry>;
+  private seenRemote = -1;
+
+  constructor(
+    readonly signing: KeyEntry | undefined,
+    fixed: ReadonlyMap<string, KeyEntry>,
+    private readonly remote: RemoteEntries | undefined,
+  ) {
+    this.fixed = fixed;
+    this.byKid = fixed;
+  }
+
+  /** Changes whenever the keys do (a remote set refreshed). */
+  get version(): number {
+    return this.remote === undefined ? 0 : this.remote.version;
+  }
+
+  /** The configured keys (what `jwks()` publishes; remote keys are someone else's to publish). */
+  configured(): IterableIterator<KeyEntry> {
+    return this.fixed.values();
+  }
+
+  /**
+   * The key that must verify a token whose header names `alg` and `kid` (which may be absent).
+   * Throws `ERR_TOKEN_SIGNATURE`: reason `kid_unknown` when no key fits (a remote set may be refetched
+   * for it), `kid_ambiguous` when a token without `kid` fits several keys, `alg_not_allowed` when the
+   * key named does not answer to `alg`.
+   */
+  find(alg: string, kid: string | undefined): KeyEntry {
+    const keys = this.current();
+    if (kid === undefined) {
+      // A token without `kid` (other issuers send them): acceptable only when exactly one key answers
+      // to its algorithm, so the token never gets to choose between keys.
+      let found: KeyEntry | undefined;
+      for (const entry of keys.values()) {
+        if (!entry.names.includes(alg)) continue;
+        if (found !== undefined) {
+          throw new TokenSignatureError('the token has no "kid" and several keys fit its algorithm', {
+            reason: 'kid_ambiguous',
+            claim: 'kid',
+          });
+        }
+        found = entry;
+      }
+      if (found === undefined) {
+        throw new TokenSignatureError('the token has no "kid" and no key fits its algorithm', {
+          reason: 'kid_unknown',
+          claim: 'kid',
+        });
+      }
+      return found;
+    }
+    const entry = keys.get(kid);
+    if (entry === undefined) {
+      throw new TokenSignatureError('no key with the token\'s "kid"', {
+        reason: 'kid_unknown',
+        claim: 'kid',
+      });
+    }
+    // Security: the key decides the algorithm, never the token. `none`, HS256 against a public key and
+    // any other mismatch stop here.
+    if (!entry.names.includes(alg)) {
+      throw new TokenSignatureError("the token's algorithm is not allowed for this key", {
+        reason: 'alg_not_allowed',
+        claim: 'alg',
+      });
+    }
+    return entry;
+  }
+
+  private current(): ReadonlyMap<string, KeyEntry> {
+    const remote = this.remote;
+    if (remote === undefined || remote.version === this.seenRemote) return this.byKid;
+    // Configured keys win a kid they share with the remote set: they were given by hand.
+    const merged = new Map(remote.entries);
+    for (const [kid, entry] of this.fixed) merged.set(kid, entry);
+    this.byKid = merged;
+    this.seenRemote = remote.version;
+    return merged;
+  }
+}
+
+/**
+ * Imports and cross-checks the configured keys. Throws {@link ConfigError}; never echoes key material.
+ * `remote`, when given, adds the keys of a remote JWK Set.
+ */
+export function importKeySet(keys: KeysOption, remote?: RemoteEntries): KeyRing {
   const entries: KeyEntry[] = [];
   const signing = keys.sign === undefined ? undefined : importKey(keys.sign, 'sign', 'keys.sign');
   if (signing) entries.push(signing);
   (keys.verify ?? []).forEach((jwk, index) => {
     entries.push(importKey(jwk, 'verify', `keys.verify.${index}`));
   });
-  if (entries.length === 0) {
-    throw new ConfigError('keys: configure a signing key (keys.sign) or at least one verification key', {
-      reason: 'no_keys',
-      claim: 'keys',
-    });
+  if (entries.length === 0 && remote === undefined) {
+    throw new ConfigError(
+      'keys: configure a signing key (keys.sign), a verification key (keys.verify) or a remote set (keys.remote)',
+      { reason: 'no_keys', claim: 'keys' },
+    );
   }
-  // Security: one HMAC secret beside public keys invites algorithm confusion (a public key used as
-  // an HMAC secret); the families never mix in one instance.
-  if (entries.some((e) => e.symmetric) && entries.some((e) => !e.symmetric)) {
-    throw new ConfigError('keys: HS256 secrets cannot be mixed with asymmetric keys', {
+  checkOneFamily(entries, 'keys');
+  if (remote !== undefined && entries.some((e) => e.symmetric)) {
+    // A remote set holds public keys only: an HMAC secret beside them mixes the families.
+    throw new ConfigError('keys: HS256 secrets cannot be used beside a remote set', {
       reason: 'mixed_key_families',
       claim: 'keys',
     });
@@ -52,10 +158,23 @@ export function importKeySet(keys: KeysOption): KeySet {
     }
     byKid.set(entry.kid, entry);
   }
-  return { signing, byKid };
+  return new KeyRing(signing, byKid, remote);
 }
 
-function importKey(jwk: Jwk, role: 'sign' | 'verify', path: string): KeyEntry {
+/**
+ * Security: one HMAC secret beside public keys invites algorithm confusion (a public key used as an
+ * HMAC secret); the families never mix in one instance.
+ */
+function checkOneFamily(entries: readonly KeyEntry[], path: string): void {
+  if (entries.some((e) => e.symmetric) && entries.some((e) => !e.symmetric)) {
+    throw new ConfigError(`${path}: HS256 secrets cannot be mixed with asymmetric keys`, {
+      reason: 'mixed_key_families',
+      claim: path,
+    });
+  }
+}
+
+export function importKey(jwk: Jwk, role: 'sign' | 'verify', path: string): KeyEntry {
   const fail = (message: string, reason: string): never => {
     throw new ConfigError(`${path}: ${message}`, { reason, claim: path });
   };
@@ -70,6 +189,7 @@ function importKey(jwk: Jwk, role: 'sign' | 'verify', path: string): KeyEntry {
     return {
       kid: jwk.kid,
       alg,
+      names: acceptedNames(alg),
       symmetric: true,
       signatureChars: base64urlLength(32),
       verify: createVerifier(alg, key, 32),
@@ -88,7 +208,7 @@ function importKey(jwk: Jwk, role: 'sign' | 'verify', path: string): KeyEntry {
   if (jwk.kty === 'EC' && !(coordinateBytes(jwk.x) === 32 && coordinateBytes(jwk.y) === 32))
     fail('EC coordinates must be 32 bytes each', 'invalid_jwk');
   // The platform's message could describe the key material: keep only our own words.
-  const imported = platform.importKey(jwk, alg) ?? fail('not a valid JWK', 'invalid_jwk');
+  const imported = platform.importKey(jwk, platformAlgorithm(alg)) ?? fail('not a valid JWK', 'invalid_jwk');
   const signatureBytes = checkAsymmetricKey(alg, imported, fail);
   const exported = imported.publicJwk;
   // Security: node:crypto imports keys that let anyone forge a signature; refuse them here.
@@ -98,6 +218,7 @@ function importKey(jwk: Jwk, role: 'sign' | 'verify', path: string): KeyEntry {
   return {
     kid: jwk.kid,
     alg,
+    names: acceptedNames(alg),
     symmetric: false,
     signatureChars: base64urlLength(signatureBytes),
     verify: createVerifier(alg, key, signatureBytes),
@@ -140,7 +261,8 @@ function checkAsymmetricKey(
 ): number {
   switch (alg) {
     case 'EdDSA':
-      if (key.kind !== 'ed25519') fail('EdDSA needs an Ed25519 key', 'key_type');
+    case 'Ed25519':
+      if (key.kind !== 'ed25519') fail(`${alg} needs an Ed25519 key`, 'key_type');
       return 64;
     case 'ES256':
       if (key.kind !== 'p256') fail('ES256 needs a P-256 key', 'key_type');
