@@ -32,6 +32,14 @@ export {
   UnavailableError,
 } from './errors.js';
 export { type GenerateSigningKeyOptions, generateSigningKey } from './generate-signing-key.js';
+export {
+  type KeyRotation,
+  type RotationPhase,
+  type RotationTimings,
+  type RotationWaits,
+  rotationKeys,
+  rotationWaits,
+} from './key-rotation.js';
 export type { Algorithm } from './lib/algorithms.js';
 export type {
   AccessTokenClaims,

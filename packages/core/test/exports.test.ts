@@ -22,6 +22,8 @@ describe('@tessera/core public surface', () => {
       'createRemoteJwks',
       'generateSigningKey',
       'isTesseraError',
+      'rotationKeys',
+      'rotationWaits',
     ]);
   });
 

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 
 /** How the server answers the next requests; tests change it between steps. */
 export interface JwksBehaviour {
-  /** The body (an object is sent as JSON). */
+  /** The body (an object is sent as JSON; a function is called per request, as a fleet behind a balancer). */
   body: unknown;
   status: number;
   /** Extra response headers (Cache-Control, Content-Length lies, ...). */
@@ -52,7 +52,8 @@ export async function startJwksServer(initial: Partial<JwksBehaviour> = {}): Pro
       request.socket.destroy();
       return;
     }
-    const text = typeof behaviour.body === 'string' ? behaviour.body : JSON.stringify(behaviour.body);
+    const body = typeof behaviour.body === 'function' ? (behaviour.body as () => unknown)() : behaviour.body;
+    const text = typeof body === 'string' ? body : JSON.stringify(body);
     const bytes = Buffer.from(text);
     later(behaviour.delayMs, () => {
       if (response.destroyed) return;
