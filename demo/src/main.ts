@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { SessionEvent } from '@tessera/sessions';
+import { startResourceServer } from './resource-server.js';
 import { FRAMEWORKS, type Framework, startServer } from './server.js';
 import { createStack } from './stack.js';
 import { walkthrough } from './walkthrough.js';
@@ -55,6 +56,12 @@ const server = await startServer(framework, stack, port).catch((error: unknown) 
 );
 const where = values.redis === undefined ? 'in-memory stores' : `Redis at ${values.redis}`;
 console.log(`tessera demo: example API (${framework}, ${where}) listening on ${server.url}`);
+// The second service: verify-only, keys from the JWK Set, revocations from the same denylist.
+const reports = await startResourceServer({
+  jwksUrl: `${server.url}/.well-known/jwks.json`,
+  ...(values.redis === undefined ? { denylist: stack.denylist } : { redisUrl: values.redis }),
+}).catch((error: unknown) => fail('cannot start the reports service', error));
+console.log(`tessera demo: reports service (verify only, remote JWK Set) listening on ${reports.url}`);
 
 if (values.serve) {
   const u = server.url;
@@ -72,9 +79,11 @@ Try it (users: alice / "correct horse battery staple", bob / "hunter2 but longer
   curl -i ${u}/auth/sessions -H "authorization: Bearer $TOKEN"               # devices page
   curl -i -X POST ${u}/auth/token/logout -H "cookie: __Secure-tessera-rt=$RT"    # 204, session over
   curl -i ${u}/.well-known/jwks.json                                         # public keys
+  curl -i ${reports.url}/api/reports -H "authorization: Bearer $TOKEN"       # the second service
 
 Ctrl-C stops it.`);
   const stop = async () => {
+    await reports.close();
     await server.close();
     await stack.close();
     process.exit(0);
@@ -82,7 +91,8 @@ Ctrl-C stops it.`);
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 } else {
-  const { checks } = await walkthrough(server.url, (line) => console.log(line), drain);
+  const { checks } = await walkthrough(server.url, (line) => console.log(line), drain, reports.url);
+  await reports.close();
   await server.close();
   await stack.close();
   process.exit(checks.every((c) => c.ok) ? 0 : 1);

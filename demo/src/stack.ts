@@ -45,6 +45,10 @@ export interface Stack {
   close(): Promise<void>;
 }
 
+/** Who issues the demo's access tokens, and the API fleet they are for. */
+export const ISSUER = 'https://demo.tessera.test';
+export const AUDIENCE = 'https://api.demo.tessera.test';
+
 /** The demo's users: alice is a customer, bob an admin. */
 export const DEMO_USERS = {
   alice: { password: 'correct horse battery staple', role: 'customer' },
@@ -72,8 +76,8 @@ export async function createStack(options: StackOptions = {}): Promise<Stack> {
       : createDenylist({ client, prefix: `${prefix}:dl`, clock, onWarning: () => {} });
   await denylist.start();
   const access = createAccessTokens({
-    issuer: 'https://demo.tessera.test',
-    audience: 'https://api.demo.tessera.test',
+    issuer: ISSUER,
+    audience: AUDIENCE,
     keys: { sign: secrets.signingKey },
     cache: true,
     // No `revocation` here: sessions.verify runs the denylist check itself (once per request).

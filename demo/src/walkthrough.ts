@@ -60,6 +60,7 @@ export async function walkthrough(
   baseUrl: string,
   log: (line: string) => void = () => {},
   drain?: () => readonly SessionEvent[],
+  reportsUrl?: string,
 ): Promise<WalkthroughResult> {
   const checks: Check[] = [];
   const defender: DefenderScreen[] = [];
@@ -126,6 +127,20 @@ export async function walkthrough(
     laptop.send('POST', '/api/orders', { body: {} }),
     error,
   );
+  // A second service (the reports API) verifies through the auth server's JWK Set and follows its denylist.
+  const reports = (holder: Device) => {
+    const device = new Device(reportsUrl ?? '', holder.name);
+    device.accessToken = holder.accessToken;
+    return device.send('GET', '/api/reports');
+  };
+  if (reportsUrl !== undefined) {
+    await expect(
+      'GET /api/reports at the reports service',
+      200,
+      reports(laptop),
+      () => 'a second service, its keys from /.well-known/jwks.json',
+    );
+  }
   await expect(
     'GET /api/orders with no token',
     401,
@@ -161,6 +176,25 @@ export async function walkthrough(
     stolen.send('GET', '/api/orders'),
     error,
   );
+  if (reportsUrl !== undefined) {
+    // The revocation reaches the other service through the Redis log (or the shared memory
+    // denylist): asked until it refuses, at most one second, and the wait is shown.
+    let reply = await reports(stolen);
+    const started = performance.now();
+    let retries = 0;
+    while (reply.status === 200 && performance.now() - started < 1000) {
+      reply = await reports(stolen);
+      retries += 1;
+    }
+    const waited = performance.now() - started;
+    await expect(
+      'GET /api/reports at the reports service (attacker, stolen access token)',
+      401,
+      Promise.resolve(reply),
+      (r) =>
+        `${error(r)}; ${retries === 0 ? 'refused at the first request' : `refused after ${waited.toFixed(1)} ms (${retries} retries)`}`,
+    );
+  }
   await expect('GET /api/orders (laptop)', 401, laptop.send('GET', '/api/orders'), error);
   await expect(
     'POST /auth/token/refresh (laptop)',

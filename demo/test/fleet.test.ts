@@ -3,7 +3,6 @@
  * What one server revokes, the other enforces; and a Redis outage is a 503, never a 401 or a silent
  * success.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -12,13 +11,9 @@ import { Device } from '../src/client.js';
 import { FRAMEWORKS, type Framework, startServer } from '../src/server.js';
 import { createStack, newSecrets, type SharedSecrets } from '../src/stack.js';
 import { ALICE } from './support/app.js';
+import { type Child, startProcess, within } from './support/processes.js';
 
 const CHILD = fileURLToPath(new URL('../src/child.ts', import.meta.url));
-
-interface Child {
-  readonly url: string;
-  readonly process: ChildProcess;
-}
 
 function startChild(
   framework: Framework,
@@ -26,39 +21,11 @@ function startChild(
   prefix: string,
   secrets: SharedSecrets,
 ): Promise<Child> {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=@tessera/source', '--import', 'tsx', CHILD, framework],
-    {
-      env: {
-        ...process.env,
-        TESSERA_DEMO_REDIS: redisUrl,
-        TESSERA_DEMO_PREFIX: prefix,
-        TESSERA_DEMO_SECRETS: JSON.stringify(secrets),
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const line = out.split('\n')[0];
-      if (out.includes('\n') && line)
-        resolve({ url: (JSON.parse(line) as { url: string }).url, process: child });
-    });
-    child.once('exit', (code) => reject(new Error(`server process exited (${code}) before listening`)));
+  return startProcess(CHILD, [framework], {
+    TESSERA_DEMO_REDIS: redisUrl,
+    TESSERA_DEMO_PREFIX: prefix,
+    TESSERA_DEMO_SECRETS: JSON.stringify(secrets),
   });
-}
-
-/** Polls until `probe` holds, at most `ms` (propagation between processes is asynchronous). */
-async function within(ms: number, probe: () => Promise<boolean>): Promise<boolean> {
-  const deadline = performance.now() + ms;
-  do {
-    if (await probe()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  } while (performance.now() < deadline);
-  return false;
 }
 
 describe('two server processes sharing one Redis', () => {

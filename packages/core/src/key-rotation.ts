@@ -100,7 +100,10 @@ function checkRotation(rotation: KeyRotation): KeyRotation {
     }
   }
   if (current.kid === next.kid) {
-    throw new ConfigError('rotationKeys: next needs a kid of its own', { reason: 'duplicate_kid', claim: 'next' });
+    throw new ConfigError('rotationKeys: next needs a kid of its own', {
+      reason: 'duplicate_kid',
+      claim: 'next',
+    });
   }
   return rotation;
 }

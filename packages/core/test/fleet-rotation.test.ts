@@ -48,7 +48,10 @@ async function playRotation(waits: { publishToSwitch: number; switchToRetire: nu
   const time = fixedClock(NOW);
   const base = { issuer: ISSUER, audience: AUDIENCE, ttl: TTL, clockTolerance: TOLERANCE, clock: time.clock };
   const issuerFor = (phase: RotationPhase | 'before') =>
-    createAccessTokens({ ...base, keys: phase === 'before' ? { sign: current } : rotationKeys({ current, next }, phase) });
+    createAccessTokens({
+      ...base,
+      keys: phase === 'before' ? { sign: current } : rotationKeys({ current, next }, phase),
+    });
   const fleet: AccessTokens[] = [issuerFor('before'), issuerFor('before'), issuerFor('before')];
   let turn = 0;
   server.behaviour.body = () => fleet[turn++ % fleet.length]!.jwks();
