@@ -9,7 +9,7 @@ import {
   RemoteKeySource,
 } from './lib/remote-jwks.js';
 
-export type { FetchAnswer, RemoteJwksStatus };
+export type { FetchAnswer, FetchFunction, RemoteJwksStatus };
 
 /** Options of {@link createRemoteJwks}; validated once (`ERR_CONFIG`). Times in seconds unless named. */
 export interface RemoteJwksOptions {

@@ -8,6 +8,7 @@ export { createAccessTokens } from './create-access-tokens.js';
 export {
   createRemoteJwks,
   type FetchAnswer,
+  type FetchFunction,
   type RemoteJwks,
   type RemoteJwksOptions,
   type RemoteJwksStatus,

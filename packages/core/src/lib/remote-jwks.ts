@@ -9,10 +9,16 @@ import { parseStrictJsonObject } from './strict-json.js';
 /** The most keys a remote set may hold; more is a malformed set (real issuers publish two to five). */
 export const MAX_REMOTE_KEYS = 100;
 
-/** What a download answered, as the source needs it. */
+/** What a download answered, as a remote set reads it (a Fetch `Response` fits). */
 export interface FetchAnswer {
+  /** The HTTP status; only 200 is a JWK Set. */
   readonly status: number;
-  readonly headers: { get(name: string): string | null };
+  /** The response headers (`cache-control`, `age`, `content-length` are read). */
+  readonly headers: {
+    /** A header's value, case-insensitive, or null. */
+    get(name: string): string | null;
+  };
+  /** The body, read up to `maxBytes`. */
   readonly body: ReadableStream<Uint8Array> | null;
 }
 
@@ -20,8 +26,11 @@ export interface FetchAnswer {
 export type FetchFunction = (
   url: string,
   init: {
+    /** Aborts the download (headers and body) at `timeoutMs`. */
     readonly signal: AbortSignal;
+    /** `accept`, and the `headers` option. */
     readonly headers: Readonly<Record<string, string>>;
+    /** Redirects are refused: a key set is fetched from the address configured, nowhere else. */
     readonly redirect: 'error';
   },
 ) => Promise<FetchAnswer>;
