@@ -328,7 +328,7 @@ export class RemoteKeySource implements RemoteEntries {
   }
 }
 
-/** What {@link RemoteKeySource.status} reports. */
+/** What `RemoteJwks.status()` reports. */
 export interface RemoteJwksStatus {
   /** The set's URL. */
   readonly url: string;
