@@ -8,11 +8,12 @@ import {
 } from './errors.js';
 import { decodeCanonicalBase64url } from './lib/base64url.js';
 import { checkAudience, checkAuthAge, checkScope, checkTokenClaims } from './lib/claims.js';
-import { createHeaderResolver } from './lib/header.js';
+import { createHeaderResolver, type HeaderResolver } from './lib/header.js';
 import { buildClaims } from './lib/issue-claims.js';
-import { importKeySet } from './lib/key-set.js';
+import { importKeySet, type KeyEntry, type KeyRing } from './lib/key-set.js';
+import { isPromise, type Maybe } from './lib/maybe.js';
 import { resolveOptions } from './lib/options.js';
-import { platform } from './lib/platform/index.js';
+import { cryptoPlatform, platform } from './lib/platform/index.js';
 import type { RemoteKeySource } from './lib/remote-jwks.js';
 import { scrubbedCause } from './lib/scrub.js';
 import { checkKeys, parseStrictJsonObject } from './lib/strict-json.js';
@@ -45,9 +46,7 @@ import type {
 export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
   const config = resolveOptions(options);
   const { issuer, audiences, ttl, clockTolerance, maxTokenBytes, revocation, clock, remote } = config;
-  const keys = importKeySet(config.keys, remote);
   const toleranceMs = clockTolerance * 1000;
-  const resolveHeader = createHeaderResolver(keys, config.acceptedTyp);
   const cache = config.cacheEntries > 0 ? new VerifiedTokenCache(config.cacheEntries) : undefined;
   const policy = {
     issuer,
@@ -65,23 +64,41 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
     clientId: config.clientId,
     aud: audiences.length === 1 ? audiences[0]! : Object.freeze([...audiences]),
   };
-  const signing = keys.signing;
-  const headerSegment =
-    signing === undefined
-      ? ''
-      : platform.bytes.toBase64url(JSON.stringify({ alg: signing.alg, kid: signing.kid, typ: 'at+jwt' }));
-  const publicKeys: JwkSet = Object.freeze({
-    keys: Object.freeze(
-      [...keys.configured()].flatMap((entry) => (entry.publicJwk ? [entry.publicJwk] : [])),
-    ),
-  });
+  // The keys: imported now on Node; on WebCrypto the import answers later, and `ready` says when.
+  let resolveHeader: HeaderResolver = notReady;
+  let signing: KeyEntry | undefined;
+  let headerSegment = '';
+  let publicKeys: JwkSet | undefined;
+  let imported = false;
+  const adopt = (keys: KeyRing) => {
+    resolveHeader = createHeaderResolver(keys, config.acceptedTyp);
+    signing = keys.signing;
+    headerSegment =
+      signing === undefined
+        ? ''
+        : platform.bytes.toBase64url(JSON.stringify({ alg: signing.alg, kid: signing.kid, typ: 'at+jwt' }));
+    publicKeys = Object.freeze({
+      keys: Object.freeze([...keys.configured()].flatMap((entry) => (entry.publicJwk ? [entry.publicJwk] : []))),
+    });
+    imported = true;
+  };
+  const importing = importKeySet(config.keys, remote);
+  let ready: Promise<void>;
+  if (isPromise(importing)) {
+    ready = importing.then(adopt);
+    // Reported by ready(), verify and issueAsync; never an unhandled rejection meanwhile.
+    ready.catch(() => undefined);
+  } else {
+    adopt(importing);
+    ready = Promise.resolve();
+  }
 
   // Scratch space for the decoded claims. Verification is synchronous up to the revocation check, so
   // one buffer per instance is never shared between two calls in flight.
   const payloadBytes = platform.bytes.alloc(maxTokenBytes);
 
   /** Every check that depends only on the token and the time; the result may be cached until `exp`. */
-  function verifyToken(token: string, nowMs: number): AccessTokenClaims {
+  function verifyToken(token: string, nowMs: number): Maybe<AccessTokenClaims> {
     if (typeof token !== 'string') throw malformed('the token must be a string', 'not_string');
     // Security: cap the size before any parsing or crypto work.
     if (token.length > maxTokenBytes) throw malformed('the token is larger than allowed', 'too_large');
@@ -108,11 +125,20 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
         reason: 'signature_encoding',
       });
     }
-    if (!key.verify(token, secondDot)) {
-      throw new TokenSignatureError('the signature does not verify', { reason: 'signature' });
-    }
-    // The claims are parsed only once they are authentic.
-    const parsed = parseStrictJsonObject(payloadBytes, payloadLength);
+    const verified = key.verify(token, secondDot);
+    if (verified === true) return authenticClaims(payloadBytes, payloadLength, nowMs);
+    if (verified === false) throw badSignature();
+    // WebCrypto answers later, and another call may reuse the scratch buffer meanwhile: keep a copy.
+    const payload = payloadBytes.slice(0, payloadLength);
+    return verified.then((ok) => {
+      if (!ok) throw badSignature();
+      return authenticClaims(payload, payloadLength, nowMs);
+    });
+  }
+
+  /** The claims of a token whose signature verified: parsed only now, once they are authentic. */
+  function authenticClaims(bytes: Uint8Array, length: number, nowMs: number): AccessTokenClaims {
+    const parsed = parseStrictJsonObject(bytes, length);
     if (!parsed.ok)
       throw malformed(
         `the claims are not a strict JSON object (${parsed.failure})`,
@@ -134,11 +160,13 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
       const pending = remote.maintain();
       if (pending !== undefined) await pending;
     }
+    if (!imported) await ready;
     const nowMs = clock();
     let claims = cache?.get(token, nowMs);
     if (claims === undefined) {
       try {
-        claims = verifyToken(token, nowMs);
+        const answer = verifyToken(token, nowMs);
+        claims = answer instanceof Promise ? await answer : answer;
       } catch (error) {
         if (remote === undefined || !isUnknownKey(error)) throw error;
         claims = await verifyAfterRefetch(remote, token, error);
@@ -199,7 +227,25 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
   }
 
   function issue(input: IssueInput): IssuedAccessToken {
-    if (signing === undefined || signing.sign === undefined) {
+    if (!cryptoPlatform.synchronous) {
+      throw new ConfigError('this platform signs asynchronously (WebCrypto): use issueAsync', {
+        reason: 'async_platform',
+      });
+    }
+    const { claims, signingInput, sign } = prepareIssue(input);
+    return issued(claims, `${signingInput}.${sign(signingInput) as string}`);
+  }
+
+  async function issueAsync(input: IssueInput): Promise<IssuedAccessToken> {
+    if (!imported) await ready;
+    const { claims, signingInput, sign } = prepareIssue(input);
+    return issued(claims, `${signingInput}.${await sign(signingInput)}`);
+  }
+
+  /** The claims and signing input of a new token, and the signer that completes it. */
+  function prepareIssue(input: IssueInput) {
+    const sign = signing?.sign;
+    if (sign === undefined) {
       throw new ConfigError('this instance has no signing key (keys.sign)', { reason: 'no_signing_key' });
     }
     let claims = buildClaims(input, issuePolicy, clock());
@@ -224,8 +270,10 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
         });
       }
     }
-    const signingInput = `${headerSegment}.${platform.bytes.toBase64url(json)}`;
-    const token = `${signingInput}.${signing.sign(signingInput)}`;
+    return { claims, signingInput: `${headerSegment}.${platform.bytes.toBase64url(json)}`, sign };
+  }
+
+  function issued(claims: AccessTokenClaims, token: string): IssuedAccessToken {
     if (token.length > maxTokenBytes) {
       throw new TokenClaimsError(`cannot issue: the token would exceed ${maxTokenBytes} bytes`, {
         reason: 'too_large',
@@ -240,7 +288,25 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
     };
   }
 
-  return Object.freeze({ issue, verify, jwks: () => publicKeys });
+  function jwks(): JwkSet {
+    if (publicKeys === undefined) {
+      throw new ConfigError('the keys are still being imported (WebCrypto): await ready() first', {
+        reason: 'not_ready',
+      });
+    }
+    return publicKeys;
+  }
+
+  return Object.freeze({ issue, issueAsync, verify, jwks, ready: () => ready });
+}
+
+/** The resolver before the keys are imported; verify waits for them, so it is never called. */
+const notReady: HeaderResolver = () => {
+  throw new ConfigError('the keys are still being imported', { reason: 'not_ready' });
+};
+
+function badSignature(): TokenSignatureError {
+  return new TokenSignatureError('the signature does not verify', { reason: 'signature' });
 }
 
 function isUnknownKey(error: unknown): error is TesseraError {

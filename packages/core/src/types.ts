@@ -234,10 +234,25 @@ export interface VerifyOptions {
 
 /** The access-token service returned by {@link createAccessTokens}. */
 export interface AccessTokens {
-  /** Issues a signed access token. Throws `ERR_CONFIG` without a signing key, `ERR_TOKEN_CLAIMS` on bad input. */
+  /**
+   * Issues a signed access token, synchronously (Node). Throws `ERR_CONFIG` without a signing key
+   * (reason `no_signing_key`) or where signing is asynchronous (WebCrypto runtimes, reason
+   * `async_platform`: use {@link AccessTokens.issueAsync}), `ERR_TOKEN_CLAIMS` on bad input.
+   */
   issue(input: IssueInput): IssuedAccessToken;
+  /** Issues a signed access token on every platform (WebCrypto included); rejects as `issue` throws. */
+  issueAsync(input: IssueInput): Promise<IssuedAccessToken>;
+  /**
+   * Resolves once the keys are imported, or rejects with the `ERR_CONFIG` that refused one. On Node
+   * that is done by `createAccessTokens` itself (which throws); WebCrypto imports asynchronously, and
+   * `verify` and `issueAsync` wait for it. Call it at start-up to fail fast, and before `jwks()`.
+   */
+  ready(): Promise<void>;
   /** Verifies a token strictly; resolves to its claims (frozen) or rejects with a `TesseraError`. */
   verify(token: string, options?: VerifyOptions): Promise<AccessTokenClaims>;
-  /** The public keys (never HMAC secrets, never private members) as a JWK Set. */
+  /**
+   * The public keys (never HMAC secrets, never private members) as a JWK Set. Throws `ERR_CONFIG`
+   * (reason `not_ready`) on WebCrypto before {@link AccessTokens.ready} resolved.
+   */
   jwks(): JwkSet;
 }

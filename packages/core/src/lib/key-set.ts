@@ -11,7 +11,8 @@ import {
 } from './algorithms.js';
 import { base64urlLength, isCanonicalBase64url } from './base64url.js';
 import { ed25519Weakness, MAX_RSA_BITS, MIN_RSA_BITS, rsaWeakness, secretWeakness } from './key-strength.js';
-import { type ImportedKey, platform } from './platform/index.js';
+import { allOf, andThen, type Maybe } from './maybe.js';
+import { cryptoPlatform, type ImportedKey, platform } from './platform/index.js';
 
 /** One imported key, ready for the hot path. */
 export interface KeyEntry {
@@ -130,13 +131,19 @@ export class KeyRing {
  * Imports and cross-checks the configured keys. Throws {@link ConfigError}; never echoes key material.
  * `remote`, when given, adds the keys of a remote JWK Set.
  */
-export function importKeySet(keys: KeysOption, remote?: RemoteEntries): KeyRing {
-  const entries: KeyEntry[] = [];
-  const signing = keys.sign === undefined ? undefined : importKey(keys.sign, 'sign', 'keys.sign');
-  if (signing) entries.push(signing);
+export function importKeySet(keys: KeysOption, remote?: RemoteEntries): Maybe<KeyRing> {
+  const imports: Maybe<KeyEntry>[] = [];
+  if (keys.sign !== undefined) imports.push(importKey(keys.sign, 'sign', 'keys.sign'));
   (keys.verify ?? []).forEach((jwk, index) => {
-    entries.push(importKey(jwk, 'verify', `keys.verify.${index}`));
+    imports.push(importKey(jwk, 'verify', `keys.verify.${index}`));
   });
+  // Node imports now; WebCrypto answers promises (and its refusals arrive with them).
+  return andThen(allOf(imports), (entries) =>
+    ringOf(keys.sign === undefined ? undefined : entries[0], entries, remote),
+  );
+}
+
+function ringOf(signing: KeyEntry | undefined, entries: readonly KeyEntry[], remote: RemoteEntries | undefined) {
   if (entries.length === 0 && remote === undefined) {
     throw new ConfigError(
       'keys: configure a signing key (keys.sign), a verification key (keys.verify) or a remote set (keys.remote)',
@@ -174,7 +181,8 @@ function checkOneFamily(entries: readonly KeyEntry[], path: string): void {
   }
 }
 
-export function importKey(jwk: Jwk, role: 'sign' | 'verify', path: string): KeyEntry {
+/** Imports one key (a promise of it on WebCrypto). Throws (or rejects with) {@link ConfigError}. */
+export function importKey(jwk: Jwk, role: 'sign' | 'verify', path: string): Maybe<KeyEntry> {
   const fail = (message: string, reason: string): never => {
     throw new ConfigError(`${path}: ${message}`, { reason, claim: path });
   };
@@ -208,7 +216,17 @@ export function importKey(jwk: Jwk, role: 'sign' | 'verify', path: string): KeyE
   if (jwk.kty === 'EC' && !(coordinateBytes(jwk.x) === 32 && coordinateBytes(jwk.y) === 32))
     fail('EC coordinates must be 32 bytes each', 'invalid_jwk');
   // The platform's message could describe the key material: keep only our own words.
-  const imported = platform.importKey(jwk, platformAlgorithm(alg)) ?? fail('not a valid JWK', 'invalid_jwk');
+  return andThen(cryptoPlatform.importKey(jwk, platformAlgorithm(alg)), (imported) =>
+    asymmetricEntry(jwk, alg, imported ?? fail('not a valid JWK', 'invalid_jwk'), fail),
+  );
+}
+
+function asymmetricEntry(
+  jwk: Jwk,
+  alg: Exclude<Algorithm, 'HS256'>,
+  imported: ImportedKey,
+  fail: (message: string, reason: string) => never,
+): KeyEntry {
   const signatureBytes = checkAsymmetricKey(alg, imported, fail);
   const exported = imported.publicJwk;
   // Security: node:crypto imports keys that let anyone forge a signature; refuse them here.

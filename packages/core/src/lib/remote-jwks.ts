@@ -184,7 +184,7 @@ export class RemoteKeySource implements RemoteEntries {
     this.downloads += 1;
     try {
       const { body, lifetimeMs } = await this.fetchSet();
-      const entries = this.importSet(body);
+      const entries = await this.importSet(body);
       if (entries.size === 0) throw new DownloadError('no_usable_keys');
       const now = this.settings.clock();
       this.entries = entries;
@@ -249,26 +249,29 @@ export class RemoteKeySource implements RemoteEntries {
   }
 
   /** The usable keys of a set; every other key is skipped with a warning, never fatal for the set. */
-  private importSet(body: Record<string, unknown>): Map<string, KeyEntry> {
+  private async importSet(body: Record<string, unknown>): Promise<Map<string, KeyEntry>> {
     const keys = body['keys'];
     if (!Array.isArray(keys)) throw new DownloadError('shape');
     if (keys.length > MAX_REMOTE_KEYS) throw new DownloadError('too_many_keys');
     const entries = new Map<string, KeyEntry>();
-    keys.forEach((member: unknown, index) => {
+    const seen = new Set<string>();
+    for (const [index, member] of (keys as unknown[]).entries()) {
       const verdict = this.usableJwk(member);
       const kid = typeof (member as { kid?: unknown })?.kid === 'string' ? (member as Jwk).kid : `#${index}`;
       if (typeof verdict === 'string') {
         this.skip(kid, verdict);
-      } else if (entries.has(verdict.kid)) {
+      } else if (seen.has(verdict.kid)) {
         this.skip(kid, 'duplicate_kid');
       } else {
+        seen.add(verdict.kid);
         try {
-          entries.set(verdict.kid, importKey(verdict, 'verify', `jwks.keys.${index}`));
+          // Node imports now; WebCrypto answers a promise.
+          entries.set(verdict.kid, await importKey(verdict, 'verify', `jwks.keys.${index}`));
         } catch (error) {
           this.skip(kid, error instanceof ConfigError ? (error.reason ?? 'invalid_jwk') : 'invalid_jwk');
         }
       }
-    });
+    }
     return entries;
   }
 
