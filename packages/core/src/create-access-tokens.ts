@@ -78,7 +78,9 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
         ? ''
         : platform.bytes.toBase64url(JSON.stringify({ alg: signing.alg, kid: signing.kid, typ: 'at+jwt' }));
     publicKeys = Object.freeze({
-      keys: Object.freeze([...keys.configured()].flatMap((entry) => (entry.publicJwk ? [entry.publicJwk] : []))),
+      keys: Object.freeze(
+        [...keys.configured()].flatMap((entry) => (entry.publicJwk ? [entry.publicJwk] : [])),
+      ),
     });
     imported = true;
   };

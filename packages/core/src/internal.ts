@@ -26,6 +26,6 @@ export {
   parseOptions,
   serviceOption,
 } from './lib/option-schemas.js';
-export { type Platform, platform } from './lib/platform/index.js';
+export { cryptoPlatform, type Platform, platform } from './lib/platform/index.js';
 export { scrubbedCause } from './lib/scrub.js';
 export { withSubject } from './lib/subject.js';

@@ -143,7 +143,11 @@ export function importKeySet(keys: KeysOption, remote?: RemoteEntries): Maybe<Ke
   );
 }
 
-function ringOf(signing: KeyEntry | undefined, entries: readonly KeyEntry[], remote: RemoteEntries | undefined) {
+function ringOf(
+  signing: KeyEntry | undefined,
+  entries: readonly KeyEntry[],
+  remote: RemoteEntries | undefined,
+) {
   if (entries.length === 0 && remote === undefined) {
     throw new ConfigError(
       'keys: configure a signing key (keys.sign), a verification key (keys.verify) or a remote set (keys.remote)',

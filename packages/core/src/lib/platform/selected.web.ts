@@ -8,7 +8,9 @@ import type { Platform } from './port.js';
 export const cryptoPlatform: Platform = webPlatform;
 
 const needsNode = (): never => {
-  throw new Error('tessera: this package needs synchronous crypto (node:crypto); only @tessera/core runs here');
+  throw new Error(
+    'tessera: this package needs synchronous crypto (node:crypto); only @tessera/core runs here',
+  );
 };
 
 /**
