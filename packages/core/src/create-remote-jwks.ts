@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ConfigError } from './errors.js';
 import { checkedClock } from './lib/clock.js';
 import { clockOption, functionOption, optionsError } from './lib/option-schemas.js';
@@ -63,19 +63,23 @@ export interface RemoteJwks {
   status(): RemoteJwksStatus;
 }
 
-const seconds = (max: number) => z.number().min(0).max(max);
+const seconds = (max: number) => z.number().check(z.minimum(0), z.maximum(max));
+const integer = (min: number, max: number) => z.int().check(z.minimum(min), z.maximum(max));
 
 const schema = z.strictObject({
-  timeoutMs: z.number().int().min(100).max(60_000).default(5000),
-  maxBytes: z.number().int().min(1024).max(1_048_576).default(65_536),
-  minCacheAge: seconds(86_400).default(60),
-  maxCacheAge: seconds(604_800).default(3600),
-  defaultCacheAge: seconds(604_800).default(600),
-  cooldown: z.number().min(1).max(3600).default(30),
-  staleFor: seconds(604_800).default(86_400),
-  rsaAlgorithm: z.enum(['RS256', 'PS256']).optional(),
-  headers: z.record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/), z.string().max(8192)).default({}),
-  fetch: functionOption<FetchFunction>('fetch').optional(),
+  timeoutMs: z._default(integer(100, 60_000), 5000),
+  maxBytes: z._default(integer(1024, 1_048_576), 65_536),
+  minCacheAge: z._default(seconds(86_400), 60),
+  maxCacheAge: z._default(seconds(604_800), 3600),
+  defaultCacheAge: z._default(seconds(604_800), 600),
+  cooldown: z._default(z.number().check(z.minimum(1), z.maximum(3600)), 30),
+  staleFor: z._default(seconds(604_800), 86_400),
+  rsaAlgorithm: z.optional(z.enum(['RS256', 'PS256'])),
+  headers: z._default(
+    z.record(z.string().check(z.regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/)), z.string().check(z.maxLength(8192))),
+    {},
+  ),
+  fetch: z.optional(functionOption<FetchFunction>('fetch')),
   clock: clockOption,
 });
 
@@ -103,7 +107,7 @@ export function sourceOf(value: unknown): RemoteKeySource | undefined {
  */
 export function createRemoteJwks(url: string | URL, options: RemoteJwksOptions = {}): RemoteJwks {
   const href = checkUrl(url);
-  const parsed = schema.safeParse(options);
+  const parsed = z.safeParse(schema, options);
   if (!parsed.success) throw optionsError(parsed.error, 'remote JWK Set options');
   const o = parsed.data;
   if (o.minCacheAge > o.maxCacheAge) {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { sourceOf } from '../create-remote-jwks.js';
 import { ConfigError } from '../errors.js';
 import type { AccessTokensOptions, KeysOption, RevocationCheck } from '../types.js';
@@ -14,51 +14,54 @@ const MAX_ACCEPTED_LIFETIME = 86_400;
 /** The `client_id` of tessera's own tokens when the caller names none (RFC 9068 section 2.2 requires one). */
 export const DEFAULT_CLIENT_ID = 'first-party';
 
+/** A string of `min` to `max` characters. */
+const text = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
+/** An integer from `min` to `max`. */
+const integer = (min: number, max: number) => z.int().check(z.minimum(min), z.maximum(max));
+
 const jwkSchema = z.looseObject({
   kty: z.enum(['OKP', 'EC', 'RSA', 'oct']),
-  kid: z
-    .string()
-    .min(1)
-    .max(256)
-    .regex(/^[\x21-\x7e]+$/, 'kid must be printable ASCII without spaces'),
+  kid: text(1, 256).check(z.regex(/^[\x21-\x7e]+$/, 'kid must be printable ASCII without spaces')),
   alg: z.enum(ALGORITHMS),
-  use: z.string().optional(),
-  key_ops: z.array(z.string()).optional(),
+  use: z.optional(z.string()),
+  key_ops: z.optional(z.array(z.string())),
 });
 
 const audienceSchema = z.union([
-  z.string().min(1).max(1024),
-  z.array(z.string().min(1).max(1024)).min(1).max(16),
+  text(1, 1024),
+  z.array(text(1, 1024)).check(z.minLength(1), z.maxLength(16)),
 ]);
 
 const optionsSchema = z.strictObject({
-  issuer: z.string().min(1).max(2048),
+  issuer: text(1, 2048),
   audience: audienceSchema,
   keys: z.strictObject({
-    sign: jwkSchema.optional(),
-    verify: z.array(jwkSchema).max(64).optional(),
-    remote: z
-      .custom((value) => sourceOf(value) !== undefined, 'keys.remote must come from createRemoteJwks')
-      .optional(),
+    sign: z.optional(jwkSchema),
+    verify: z.optional(z.array(jwkSchema).check(z.maxLength(64))),
+    remote: z.optional(
+      z.custom((value) => sourceOf(value) !== undefined, 'keys.remote must come from createRemoteJwks'),
+    ),
   }),
-  clientId: z.string().min(1).max(256).default(DEFAULT_CLIENT_ID),
-  profile: z
-    .strictObject({
-      typ: z.array(z.string().min(1).max(64)).min(1).max(8).optional(),
-      requireClientId: z.boolean().default(true),
-      requireJti: z.boolean().default(true),
-      numericDates: z.enum(['integer', 'fractional']).default('integer'),
-      maxLifetime: z.number().int().min(1).max(MAX_ACCEPTED_LIFETIME).optional(),
-    })
-    .default({ requireClientId: true, requireJti: true, numericDates: 'integer' }),
-  ttl: z.number().int().min(1).max(MAX_TTL_SECONDS).default(900),
+  clientId: z._default(text(1, 256), DEFAULT_CLIENT_ID),
+  profile: z._default(
+    z.strictObject({
+      typ: z.optional(z.array(text(1, 64)).check(z.minLength(1), z.maxLength(8))),
+      requireClientId: z._default(z.boolean(), true),
+      requireJti: z._default(z.boolean(), true),
+      numericDates: z._default(z.enum(['integer', 'fractional']), 'integer'),
+      maxLifetime: z.optional(integer(1, MAX_ACCEPTED_LIFETIME)),
+    }),
+    { requireClientId: true, requireJti: true, numericDates: 'integer' as const },
+  ),
+  ttl: z._default(integer(1, MAX_TTL_SECONDS), 900),
   clockTolerance: clockToleranceOption,
-  maxTokenBytes: z.number().int().min(1024).max(65_536).default(8192),
-  cache: z
-    .union([z.boolean(), z.strictObject({ maxEntries: z.number().int().min(1).max(10_000_000).optional() })])
-    .default(false),
+  maxTokenBytes: z._default(integer(1024, 65_536), 8192),
+  cache: z._default(
+    z.union([z.boolean(), z.strictObject({ maxEntries: z.optional(integer(1, 10_000_000)) })]),
+    false,
+  ),
   // What verify calls on it.
-  revocation: serviceOption<RevocationCheck>('revocation', ['check']).optional(),
+  revocation: z.optional(serviceOption<RevocationCheck>('revocation', ['check'])),
   clock: clockOption,
 });
 
@@ -87,7 +90,7 @@ export interface ResolvedOptions {
 
 /** Validates options once. Throws {@link ConfigError} naming every problem (paths and rules, never values). */
 export function resolveOptions(options: AccessTokensOptions): ResolvedOptions {
-  const parsed = optionsSchema.safeParse(options);
+  const parsed = z.safeParse(optionsSchema, options);
   if (!parsed.success) throw optionsError(parsed.error, 'options');
   const value = parsed.data;
   const profile = value.profile;

@@ -38,7 +38,7 @@ const redisSchema = z.strictObject({
   prefix: z.string().regex(KEY_PREFIX, KEY_PREFIX_RULE).default('tessera:dl'),
   maxStaleness: z.number().min(0.05).max(60).default(5),
   timeoutMs: z.number().int().min(1).max(60_000).default(2000),
-  onWarning: functionOption<(message: string) => void>('onWarning').optional(),
+  onWarning: z.optional(functionOption<(message: string) => void>('onWarning')),
   durability: z
     .strictObject({
       replicas: z.number().int().min(0).max(16),

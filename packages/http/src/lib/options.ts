@@ -30,7 +30,7 @@ export const SESSIONS_METHODS = [
 
 const schema = z.strictObject({
   sessions: serviceOption('sessions (createSessions)', SESSIONS_METHODS),
-  jwks: functionOption<() => unknown>('jwks').optional(),
+  jwks: z.optional(functionOption<() => unknown>('jwks')),
   refreshToken: z.discriminatedUnion('in', [
     z.strictObject({
       in: z.literal('cookie'),

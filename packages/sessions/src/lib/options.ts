@@ -19,9 +19,9 @@ const schema = z.strictObject({
   access: serviceOption('access (createAccessTokens)', SERVICE_METHODS.access),
   refresh: serviceOption('refresh (createRefreshTokens)', SERVICE_METHODS.refresh),
   denylist: serviceOption('denylist (createDenylist)', SERVICE_METHODS.denylist),
-  events: functionOption('events').optional(),
-  policy: z.strictObject({ anomaly: functionOption('policy.anomaly').optional() }).optional(),
-  claims: functionOption('claims').optional(),
+  events: z.optional(functionOption('events')),
+  policy: z.strictObject({ anomaly: z.optional(functionOption('policy.anomaly')) }).optional(),
+  claims: z.optional(functionOption('claims')),
   clock: clockOption,
   eventClient: z.enum(['raw', 'fingerprint']).optional(),
 });
