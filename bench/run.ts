@@ -3,7 +3,7 @@
  * docs/benchmarks.md with the machine, the versions and the command. Targets are read from ratios of
  * the same run, never from absolute figures (they drift between runs on shared machines).
  *
- * Options: `--quick` (fewer, shorter rounds), `--only access-tokens|remote|refresh|denylist|durability|http`.
+ * Options: `--quick` (fewer, shorter rounds), `--only access-tokens|remote|edge|refresh|denylist|durability|http`.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -49,6 +49,12 @@ if (!only || only === 'access-tokens') {
 if (!only || only === 'remote') {
   const { benchRemoteJwks } = await import('./remote-jwks.js');
   sections.push(...(await benchRemoteJwks({ rounds, durationMs, floodSeconds: quick ? 2 : 5 })).sections);
+}
+
+if (!only || only === 'edge') {
+  process.stderr.write('edge runtimes...\n');
+  const { benchEdge } = await import('./edge.js');
+  sections.push(...(await benchEdge({ rounds: quick ? 2 : 5 })).sections);
 }
 
 if (!only || only === 'refresh') {

@@ -204,8 +204,9 @@ async function importKey(jwk: JwkMembers, alg: AsymmetricAlgorithm): Promise<Imp
 function signer(_alg: AsymmetricAlgorithm, key: ImportedKey): (input: string) => Answer<string, false> {
   const { privateKey, signWith } = key.handle as WebKeys;
   if (privateKey === undefined) throw new TypeError('signer: not a private key');
+  // The signing input is base64url: ASCII, so its UTF-8 bytes are its latin1 ones (and encode is native).
   return async (input) =>
-    toBase64url(new Uint8Array(await crypto.subtle.sign(signWith, privateKey, latin1(input))));
+    toBase64url(new Uint8Array(await crypto.subtle.sign(signWith, privateKey, encoder.encode(input))));
 }
 
 function verifier(
@@ -213,6 +214,7 @@ function verifier(
   key: ImportedKey,
 ): (token: string, end: number, signature: Uint8Array) => Answer<boolean, false> {
   const { publicKey, signWith } = key.handle as WebKeys;
+  // The token is ASCII (checked before any crypto work): its UTF-8 bytes are its latin1 ones.
   return (token, end, signature) =>
-    crypto.subtle.verify(signWith, publicKey, copy(signature), latin1(token.slice(0, end)));
+    crypto.subtle.verify(signWith, publicKey, copy(signature), encoder.encode(token.slice(0, end)));
 }
