@@ -116,3 +116,29 @@ npx tsc -p tsconfig.nodenext.json
 echo "tsc nodenext: ok"
 npx tsc -p tsconfig.bundler.json
 echo "tsc bundler: ok"
+
+# The published core on the edge: bundled from the tarball by the `workerd` condition (a node: import
+# fails esbuild's neutral platform) and run in workerd without nodejs_compat.
+cat > edge.mjs <<'JS'
+import { createAccessTokens, generateSigningKey } from '@tessera/core';
+export default {
+  async test() {
+    const access = createAccessTokens({ issuer: 'https://i', audience: 'a', keys: { sign: await generateSigningKey('EdDSA') } });
+    await access.ready();
+    const { token } = await access.issueAsync({ sub: 'user-1' });
+    if ((await access.verify(token)).sub !== 'user-1') throw new Error('edge round trip failed');
+    let refused = false;
+    try { access.issue({ sub: 'user-1' }); } catch (error) { refused = error.code === 'ERR_CONFIG'; }
+    if (!refused) throw new Error('issue() must refuse where signing is asynchronous');
+  },
+};
+JS
+"$root/node_modules/.bin/esbuild" edge.mjs --bundle --format=esm --platform=neutral --conditions=workerd,worker \
+  --main-fields=module,main --outfile=edge.bundle.js --log-level=warning
+cat > edge.capnp <<'CAPNP'
+using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (services = [ (name = "main", worker = .edge) ]);
+const edge :Workerd.Worker = (modules = [ (name = "edge", esModule = embed "edge.bundle.js") ], compatibilityDate = "2025-09-01");
+CAPNP
+"$root/node_modules/.bin/workerd" test edge.capnp >edge.log 2>&1 || { echo "check-packs: the edge consumer failed in workerd"; cat edge.log; exit 1; }
+echo "edge consumer (workerd): ok"

@@ -251,6 +251,19 @@ describe('remote JWK Set: outage and the stale bound', () => {
     }
   });
 
+  it('a redirect is not followed: a failed download (status), one request', async () => {
+    const issuer = await issuerWith(await keyFor('EdDSA'));
+    server.behaviour.body = issuer.jwks();
+    server.behaviour.status = 302;
+    server.behaviour.headers = { location: server.url };
+    const { tokens, remote } = resourceServer();
+    expect(await rejection(tokens.verify(issuer.issue({ sub: 'a' }).token))).toMatchObject({
+      code: 'ERR_UNAVAILABLE',
+    });
+    expect(remote.status().lastFailure).toBe('status');
+    expect(server.requests).toBe(1);
+  });
+
   it('a huge body is refused, declared or not (too_large), and never read whole', async () => {
     const issuer = await issuerWith(await keyFor('EdDSA'));
     const big = { keys: [...issuer.jwks().keys], padding: 'x'.repeat(200_000) };

@@ -30,8 +30,12 @@ export type FetchFunction = (
     readonly signal: AbortSignal;
     /** `accept`, and the `headers` option. */
     readonly headers: Readonly<Record<string, string>>;
-    /** Redirects are refused: a key set is fetched from the address configured, nowhere else. */
-    readonly redirect: 'error';
+    /**
+     * Redirects are not followed: a key set comes from the address configured, nowhere else. A
+     * redirect answers 3xx (0 in browsers), which is not a 200, so the download fails. (`manual`, as
+     * workerd implements no `error`.)
+     */
+    readonly redirect: 'manual';
   },
 ) => Promise<FetchAnswer>;
 
@@ -212,7 +216,7 @@ export class RemoteKeySource implements RemoteEntries {
     let answer: FetchAnswer;
     const signal = AbortSignal.timeout(timeoutMs);
     try {
-      answer = await this.settings.fetch(url, { signal, headers, redirect: 'error' });
+      answer = await this.settings.fetch(url, { signal, headers, redirect: 'manual' });
     } catch {
       // The platform's message may quote the URL's credentials or the peer: keep our own word.
       throw new DownloadError(signal.aborted ? 'timeout' : 'network');
