@@ -1,5 +1,7 @@
+import type { VerifiedDpopProof } from './create-dpop-verifier.js';
 import {
   ConfigError,
+  DpopProofError,
   TesseraError,
   TokenClaimsError,
   TokenMalformedError,
@@ -8,11 +10,11 @@ import {
 } from './errors.js';
 import { decodeCanonicalBase64url } from './lib/base64url.js';
 import { checkAudience, checkAuthAge, checkScope, checkTokenClaims } from './lib/claims.js';
-import { createHeaderResolver, type HeaderResolver } from './lib/header.js';
+import { createHeaderResolver } from './lib/header.js';
 import { buildClaims } from './lib/issue-claims.js';
-import { importKeySet, type KeyEntry, type KeyRing } from './lib/key-set.js';
+import { importKeySet, type KeyRing } from './lib/key-set.js';
 import { isPromise, type Maybe } from './lib/maybe.js';
-import { resolveOptions } from './lib/options.js';
+import { type ResolvedOptions, resolveOptions } from './lib/options.js';
 import { cryptoPlatform, platform } from './lib/platform/index.js';
 import type { RemoteKeySource } from './lib/remote-jwks.js';
 import { scrubbedCause } from './lib/scrub.js';
@@ -45,7 +47,47 @@ import type {
  */
 export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
   const config = resolveOptions(options);
-  const { issuer, audiences, ttl, clockTolerance, maxTokenBytes, revocation, clock, remote } = config;
+  const importing = importKeySet(config.keys, config.remote);
+  // Node imports the keys now: the service is built on them directly.
+  if (!isPromise(importing)) return serviceFor(config, importing, IMPORTED);
+  // WebCrypto imports later: a service whose calls wait for the keys, then delegate.
+  let service: AccessTokens | undefined;
+  const ready = importing.then((keys) => {
+    service = serviceFor(config, keys, ready);
+  });
+  // Reported by ready(), verify and issueAsync; never an unhandled rejection meanwhile.
+  ready.catch(() => undefined);
+  const notYet = (): never => {
+    throw new ConfigError('the keys are still being imported (WebCrypto): await ready() first', {
+      reason: 'not_ready',
+    });
+  };
+  return Object.freeze({
+    issue: (input: IssueInput) => (service ?? asynchronousSigning()).issue(input),
+    issueAsync: async (input: IssueInput) => {
+      await ready;
+      return service!.issueAsync(input);
+    },
+    verify: async (token: string, verifyOptions?: VerifyOptions) => {
+      if (service === undefined) await ready;
+      return service!.verify(token, verifyOptions);
+    },
+    jwks: () => (service ?? notYet()).jwks(),
+    ready: () => ready,
+  });
+}
+
+const IMPORTED = Promise.resolve();
+
+function asynchronousSigning(): never {
+  throw new ConfigError('this platform signs asynchronously (WebCrypto): use issueAsync', {
+    reason: 'async_platform',
+  });
+}
+
+/** The service on imported keys. Every binding is constant: the hot paths read nothing that changes. */
+function serviceFor(config: ResolvedOptions, keys: KeyRing, ready: Promise<void>): AccessTokens {
+  const { issuer, audiences, ttl, clockTolerance, maxTokenBytes, revocation, clock, remote, dpop } = config;
   const toleranceMs = clockTolerance * 1000;
   const cache = config.cacheEntries > 0 ? new VerifiedTokenCache(config.cacheEntries) : undefined;
   const policy = {
@@ -64,36 +106,17 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
     clientId: config.clientId,
     aud: audiences.length === 1 ? audiences[0]! : Object.freeze([...audiences]),
   };
-  // The keys: imported now on Node; on WebCrypto the import answers later, and `ready` says when.
-  let resolveHeader: HeaderResolver = notReady;
-  let signing: KeyEntry | undefined;
-  let headerSegment = '';
-  let publicKeys: JwkSet | undefined;
-  let imported = false;
-  const adopt = (keys: KeyRing) => {
-    resolveHeader = createHeaderResolver(keys, config.acceptedTyp);
-    signing = keys.signing;
-    headerSegment =
-      signing === undefined
-        ? ''
-        : platform.bytes.toBase64url(JSON.stringify({ alg: signing.alg, kid: signing.kid, typ: 'at+jwt' }));
-    publicKeys = Object.freeze({
-      keys: Object.freeze(
-        [...keys.configured()].flatMap((entry) => (entry.publicJwk ? [entry.publicJwk] : [])),
-      ),
-    });
-    imported = true;
-  };
-  const importing = importKeySet(config.keys, remote);
-  let ready: Promise<void>;
-  if (isPromise(importing)) {
-    ready = importing.then(adopt);
-    // Reported by ready(), verify and issueAsync; never an unhandled rejection meanwhile.
-    ready.catch(() => undefined);
-  } else {
-    adopt(importing);
-    ready = Promise.resolve();
-  }
+  const resolveHeader = createHeaderResolver(keys, config.acceptedTyp);
+  const signing = keys.signing;
+  const headerSegment =
+    signing === undefined
+      ? ''
+      : platform.bytes.toBase64url(JSON.stringify({ alg: signing.alg, kid: signing.kid, typ: 'at+jwt' }));
+  const publicKeys: JwkSet = Object.freeze({
+    keys: Object.freeze(
+      [...keys.configured()].flatMap((entry) => (entry.publicJwk ? [entry.publicJwk] : [])),
+    ),
+  });
 
   // Scratch space for the decoded claims. Verification is synchronous up to the revocation check, so
   // one buffer per instance is never shared between two calls in flight.
@@ -157,12 +180,14 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
 
   async function verify(token: string, verifyOptions?: VerifyOptions): Promise<AccessTokenClaims> {
     if (verifyOptions !== undefined) checkVerifyOptions(verifyOptions);
+    // A DPoP proof is checked before the token (RFC 9449 section 7.1: proof, then binding).
+    const proof =
+      verifyOptions?.dpop === undefined ? undefined : await verifyProof(token, verifyOptions.dpop);
     // A remote set past its freshness refreshes in the background; only with no usable key is there a wait.
     if (remote !== undefined && remote.settings.clock() >= remote.checkAt) {
       const pending = remote.maintain();
       if (pending !== undefined) await pending;
     }
-    if (!imported) await ready;
     const nowMs = clock();
     let claims = cache?.get(token, nowMs);
     if (claims === undefined) {
@@ -177,6 +202,7 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
     }
     try {
       checkPolicy(claims, verifyOptions, nowMs);
+      if (claims.cnf !== undefined || proof !== undefined) checkBinding(claims, proof);
     } catch (error) {
       throw withSubject(error, claims.sub);
     }
@@ -212,6 +238,49 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
     }
   }
 
+  function verifyProof(
+    token: string,
+    presented: NonNullable<VerifyOptions['dpop']>,
+  ): Promise<VerifiedDpopProof> {
+    if (dpop === undefined) {
+      throw new ConfigError(
+        'verify options: dpop needs a DPoP verifier (the dpop option of createAccessTokens)',
+        {
+          reason: 'no_dpop_verifier',
+          claim: 'dpop',
+        },
+      );
+    }
+    const { proof, method, url, nonce } = presented;
+    return dpop.verify(proof, { method, url, accessToken: token, ...(nonce === undefined ? {} : { nonce }) });
+  }
+
+  /**
+   * Security: a DPoP-bound token is only good with a proof by its key (RFC 9449 section 7.1): never
+   * as a bearer token, never with another key's proof. A proof beside an unbound token binds nothing.
+   */
+  function checkBinding(claims: AccessTokenClaims, proof: VerifiedDpopProof | undefined): void {
+    const bound = claims.cnf?.jkt;
+    if (bound === undefined) {
+      throw new DpopProofError('the token is not bound to a DPoP key', {
+        reason: 'token_not_bound',
+        claim: 'cnf',
+      });
+    }
+    if (proof === undefined) {
+      throw new DpopProofError('the token is DPoP-bound: present it with a proof of its key', {
+        reason: 'proof_required',
+        claim: 'cnf',
+      });
+    }
+    if (!cryptoPlatform.equalText(proof.jkt, bound)) {
+      throw new DpopProofError('the proof is by another key than the token is bound to', {
+        reason: 'key_mismatch',
+        claim: 'cnf',
+      });
+    }
+  }
+
   /**
    * A token whose key the remote set lacks: the set is refetched (at most once per cool-down, shared
    * by every request waiting) and the token verified once more. While the issuer cannot be reached,
@@ -229,17 +298,12 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
   }
 
   function issue(input: IssueInput): IssuedAccessToken {
-    if (!cryptoPlatform.synchronous) {
-      throw new ConfigError('this platform signs asynchronously (WebCrypto): use issueAsync', {
-        reason: 'async_platform',
-      });
-    }
+    if (!cryptoPlatform.synchronous) asynchronousSigning();
     const { claims, signingInput, sign } = prepareIssue(input);
     return issued(claims, `${signingInput}.${sign(signingInput) as string}`);
   }
 
   async function issueAsync(input: IssueInput): Promise<IssuedAccessToken> {
-    if (!imported) await ready;
     const { claims, signingInput, sign } = prepareIssue(input);
     return issued(claims, `${signingInput}.${await sign(signingInput)}`);
   }
@@ -290,22 +354,8 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
     };
   }
 
-  function jwks(): JwkSet {
-    if (publicKeys === undefined) {
-      throw new ConfigError('the keys are still being imported (WebCrypto): await ready() first', {
-        reason: 'not_ready',
-      });
-    }
-    return publicKeys;
-  }
-
-  return Object.freeze({ issue, issueAsync, verify, jwks, ready: () => ready });
+  return Object.freeze({ issue, issueAsync, verify, jwks: () => publicKeys, ready: () => ready });
 }
-
-/** The resolver before the keys are imported; verify waits for them, so it is never called. */
-const notReady: HeaderResolver = () => {
-  throw new ConfigError('the keys are still being imported', { reason: 'not_ready' });
-};
 
 function badSignature(): TokenSignatureError {
   return new TokenSignatureError('the signature does not verify', { reason: 'signature' });

@@ -23,6 +23,7 @@ export type TesseraErrorCode =
   | 'ERR_REFRESH_EXPIRED'
   | 'ERR_REFRESH_REUSED'
   | 'ERR_SESSION_REVOKED'
+  | 'ERR_DPOP_PROOF'
   | 'ERR_UNAVAILABLE';
 
 /** Extra, non-secret context an error may carry. */
@@ -147,6 +148,17 @@ export class RefreshReusedError extends TesseraError {
 export class SessionRevokedError extends TesseraError {
   constructor(message: string, details?: TesseraErrorDetails) {
     super('ERR_SESSION_REVOKED', message, details);
+  }
+}
+
+/**
+ * A DPoP proof (RFC 9449) is missing, malformed, replayed, or does not bind the request or the
+ * token; also a DPoP-bound token presented without its proof. `reason` says which; `use_dpop_nonce`
+ * means the client must retry with the server's current nonce (the `DPoP-Nonce` header).
+ */
+export class DpopProofError extends TesseraError {
+  constructor(message: string, details?: TesseraErrorDetails) {
+    super('ERR_DPOP_PROOF', message, details);
   }
 }
 

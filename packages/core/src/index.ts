@@ -6,6 +6,15 @@
  */
 export { createAccessTokens } from './create-access-tokens.js';
 export {
+  createDpopVerifier,
+  type DpopAlgorithm,
+  type DpopRequest,
+  type DpopVerifier,
+  type DpopVerifierOptions,
+  type ReplayCache,
+  type VerifiedDpopProof,
+} from './create-dpop-verifier.js';
+export {
   createRemoteJwks,
   type FetchAnswer,
   type FetchFunction,
@@ -15,6 +24,7 @@ export {
 } from './create-remote-jwks.js';
 export {
   ConfigError,
+  DpopProofError,
   isTesseraError,
   RefreshExpiredError,
   RefreshInvalidError,

@@ -3,6 +3,7 @@
  * @packageDocumentation
  */
 
+import type { DpopVerifier } from './create-dpop-verifier.js';
 import type { RemoteJwks } from './create-remote-jwks.js';
 
 /** A JSON value, as custom claims may hold. */
@@ -129,6 +130,11 @@ export interface AccessTokenClaims {
   readonly auth_time?: number;
   /** The revocation stamp: the user's epoch when the token was issued (see `@tessera/denylist`). */
   readonly epoch?: number;
+  /** Confirmation (RFC 9449 section 6): the thumbprint of the DPoP key the token is bound to. */
+  readonly cnf?: {
+    /** The RFC 7638 SHA-256 thumbprint of the client's DPoP key. */
+    readonly jkt: string;
+  };
   readonly [claim: string]: unknown;
 }
 
@@ -186,6 +192,8 @@ export interface AccessTokensOptions {
       };
   /** Runs on every verify after the signature and claim checks. */
   readonly revocation?: RevocationCheck;
+  /** Verifies DPoP proofs for bound tokens ({@link createDpopVerifier}); see `VerifyOptions.dpop`. */
+  readonly dpop?: DpopVerifier;
   /** Current time in milliseconds. Default `Date.now`. Inject one in tests. */
   readonly clock?: () => number;
 }
@@ -204,6 +212,11 @@ export interface IssueInput {
   readonly authTime?: number;
   /** The user's revocation epoch (`epoch` claim), from `@tessera/denylist`. */
   readonly epoch?: number;
+  /**
+   * Binds the token to a DPoP key (RFC 9449): the `jkt` of a verified proof (`cnf.jkt`). A bound
+   * token verifies only with a proof by that key.
+   */
+  readonly jkt?: string;
   /** Custom claims; they may not override registered ones. */
   readonly claims?: { readonly [claim: string]: JsonValue };
   /** Lifetime in seconds, at most the configured `ttl`. */
@@ -230,6 +243,21 @@ export interface VerifyOptions {
   readonly maxAuthAge?: number;
   /** Overrides the configured audience for this call. */
   readonly audience?: string | readonly string[];
+  /**
+   * The request's DPoP proof (the `DPoP` header with `Authorization: DPoP`), its method and absolute
+   * URL, and the server's nonce when one is required. Checked first (`ERR_DPOP_PROOF`); then a bound
+   * token must be bound to the proof's key. Without it, a bound token is refused (`proof_required`).
+   */
+  readonly dpop?: {
+    /** The `DPoP` header's value. */
+    readonly proof: string;
+    /** The request's HTTP method. */
+    readonly method: string;
+    /** The request's absolute URL. */
+    readonly url: string;
+    /** The nonce the server requires now, if any. */
+    readonly nonce?: string;
+  };
 }
 
 /** The access-token service returned by {@link createAccessTokens}. */

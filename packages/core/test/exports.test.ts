@@ -5,6 +5,7 @@ describe('@tessera/core public surface', () => {
   it('exports exactly these runtime names (a change here is a change of the public contract)', () => {
     expect(Object.keys(core).sort()).toEqual([
       'ConfigError',
+      'DpopProofError',
       'RefreshExpiredError',
       'RefreshInvalidError',
       'RefreshReusedError',
@@ -19,6 +20,7 @@ describe('@tessera/core public surface', () => {
       'TokenSignatureError',
       'UnavailableError',
       'createAccessTokens',
+      'createDpopVerifier',
       'createRemoteJwks',
       'generateSigningKey',
       'isTesseraError',
@@ -40,6 +42,7 @@ describe('@tessera/core public surface', () => {
     expect(new Set(codes).size).toBe(codes.length);
     expect(codes.sort()).toEqual([
       'ERR_CONFIG',
+      'ERR_DPOP_PROOF',
       'ERR_REFRESH_EXPIRED',
       'ERR_REFRESH_INVALID',
       'ERR_REFRESH_REUSED',

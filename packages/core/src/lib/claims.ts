@@ -68,6 +68,15 @@ export function checkTokenClaims(claims: Record<string, unknown>, policy: Claims
   ) {
     fail('auth_time', 'the token has an invalid "auth_time"');
   }
+  const cnf = claims['cnf'];
+  if (cnf !== undefined) {
+    // A confirmation that names no key we can check would bind nothing: refuse it.
+    const jkt =
+      typeof cnf === 'object' && cnf !== null && !Array.isArray(cnf)
+        ? (cnf as { jkt?: unknown }).jkt
+        : undefined;
+    if (typeof jkt !== 'string' || jkt.length === 0) fail('cnf', 'the token has an invalid "cnf" (no "jkt")');
+  }
   const epoch = claims['epoch'];
   if (epoch !== undefined && !(Number.isSafeInteger(epoch) && (epoch as number) >= 0)) {
     fail('epoch', 'the token has an invalid "epoch"');

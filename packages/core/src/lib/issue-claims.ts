@@ -16,7 +16,11 @@ export const REGISTERED_CLAIMS: ReadonlySet<string> = new Set([
   'client_id',
   'auth_time',
   'epoch',
+  'cnf',
 ]);
+
+/** A SHA-256 JWK thumbprint in base64url (RFC 7638): 43 characters. */
+export const JKT = /^[A-Za-z0-9_-]{43}$/;
 
 /** RFC 6749 section 3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
 export const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
@@ -37,7 +41,7 @@ const invalid = (claim: string, message: string): never => {
 /** Builds the claim set of a new token from trusted-but-checked input. Throws {@link TokenClaimsError}. */
 export function buildClaims(input: IssueInput, policy: IssuePolicy, nowMs: number): AccessTokenClaims {
   if (typeof input !== 'object' || input === null) return invalid('sub', 'issue() takes an object');
-  const { sub, sid, scope, clientId, authTime, epoch, claims, ttl = policy.ttl } = input;
+  const { sub, sid, scope, clientId, authTime, epoch, jkt, claims, ttl = policy.ttl } = input;
   if (typeof sub !== 'string' || sub.length === 0) invalid('sub', '"sub" must be a non-empty string');
   if (!Number.isInteger(ttl) || ttl < 1 || ttl > policy.ttl) {
     invalid('exp', `"ttl" must be an integer from 1 to ${policy.ttl} seconds`);
@@ -64,6 +68,12 @@ export function buildClaims(input: IssueInput, policy: IssuePolicy, nowMs: numbe
   if (epoch !== undefined) {
     if (!Number.isSafeInteger(epoch) || epoch < 0) invalid('epoch', '"epoch" must be a non-negative integer');
     result['epoch'] = epoch;
+  }
+  if (jkt !== undefined) {
+    // RFC 9449 section 6.1: the SHA-256 JWK thumbprint of the client's DPoP key, base64url.
+    if (typeof jkt !== 'string' || !JKT.test(jkt))
+      invalid('cnf', '"jkt" must be a SHA-256 JWK thumbprint (43 base64url characters)');
+    result['cnf'] = Object.freeze({ jkt });
   }
   if (claims !== undefined) {
     if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import type { DpopVerifier } from '../create-dpop-verifier.js';
 import { sourceOf } from '../create-remote-jwks.js';
 import { ConfigError } from '../errors.js';
 import type { AccessTokensOptions, KeysOption, RevocationCheck } from '../types.js';
@@ -62,6 +63,7 @@ const optionsSchema = z.strictObject({
   ),
   // What verify calls on it.
   revocation: z.optional(serviceOption<RevocationCheck>('revocation', ['check'])),
+  dpop: z.optional(serviceOption<DpopVerifier>('dpop (createDpopVerifier)', ['verify'])),
   clock: clockOption,
 });
 
@@ -85,6 +87,7 @@ export interface ResolvedOptions {
   /** 0 when the cache is off. */
   readonly cacheEntries: number;
   readonly revocation: RevocationCheck | undefined;
+  readonly dpop: DpopVerifier | undefined;
   readonly clock: () => number;
 }
 
@@ -133,6 +136,7 @@ export function resolveOptions(options: AccessTokensOptions): ResolvedOptions {
     cacheEntries:
       value.cache === false ? 0 : value.cache === true ? 10_000 : (value.cache.maxEntries ?? 10_000),
     revocation: value.revocation,
+    dpop: value.dpop,
     clock: checkedClock(value.clock),
   };
 }

@@ -1,7 +1,7 @@
 import { ConfigError } from '../errors.js';
 import { SCOPE_TOKEN } from './issue-claims.js';
 
-const KNOWN = new Set(['scope', 'maxAuthAge', 'audience']);
+const KNOWN = new Set(['scope', 'maxAuthAge', 'audience', 'dpop']);
 
 const bad = (option: string, rule: string): never => {
   throw new ConfigError(`verify options: ${option} ${rule}`, {
@@ -22,7 +22,9 @@ export function checkVerifyOptions(options: unknown): void {
   for (const name of Object.keys(record)) {
     if (!KNOWN.has(name)) bad(JSON.stringify(name.slice(0, 32)), 'is not a verify option');
   }
-  const { scope, maxAuthAge, audience } = record;
+  const { scope, maxAuthAge, audience, dpop } = record;
+  if (dpop !== undefined && !isDpopRequest(dpop))
+    bad('dpop', 'must be { proof, method, url, nonce? } with string members');
   if (scope !== undefined && !isScopeList(scope))
     bad('scope', 'must be a space-separated scope string or an array of scope tokens');
   if (
@@ -32,6 +34,18 @@ export function checkVerifyOptions(options: unknown): void {
     bad('maxAuthAge', 'must be a finite number of seconds, at least 0');
   if (audience !== undefined && !isAudience(audience))
     bad('audience', 'must be a non-empty string or a non-empty array of non-empty strings');
+}
+
+function isDpopRequest(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const { proof, method, url, nonce, ...rest } = value as Record<string, unknown>;
+  return (
+    Object.keys(rest).length === 0 &&
+    typeof proof === 'string' &&
+    typeof method === 'string' &&
+    typeof url === 'string' &&
+    (nonce === undefined || typeof nonce === 'string')
+  );
 }
 
 function isScopeList(scope: unknown): boolean {
