@@ -248,7 +248,9 @@ export function createDpopVerifier(options: DpopVerifierOptions = {}): DpopVerif
     const jkt = isPromise(thumbprint) ? await thumbprint : thumbprint;
     let first: boolean;
     try {
-      const answer = replay.remember(`${jkt}.${jti as string}`, issuedAt + maxAgeMs + toleranceMs);
+      // Remembered until the proof's window closes: after it, the iat check refuses the proof anyway.
+      const ttlMs = Math.max(1, issuedAt + maxAgeMs + toleranceMs - now);
+      const answer = replay.remember(`${jkt}.${jti as string}`, ttlMs);
       first = isPromise(answer) ? await answer : answer;
     } catch (error) {
       // Fail closed: a proof that cannot be checked for replay is never accepted.

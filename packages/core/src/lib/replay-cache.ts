@@ -6,8 +6,8 @@ import type { Maybe } from './maybe.js';
  * proof is then refused as `ERR_UNAVAILABLE` (fail closed). `@tessera/denylist` has a Redis one.
  */
 export interface ReplayCache {
-  /** Records `id` until `expiresAt` (ms); false when it is already recorded (a replay). */
-  remember(id: string, expiresAt: number): Maybe<boolean>;
+  /** Records `id` for `ttlMs` milliseconds; false when it is already recorded (a replay). */
+  remember(id: string, ttlMs: number): Maybe<boolean>;
 }
 
 /**
@@ -24,8 +24,9 @@ export class MemoryReplayCache implements ReplayCache {
     private readonly clock: () => number,
   ) {}
 
-  remember(id: string, expiresAt: number): boolean {
+  remember(id: string, ttlMs: number): boolean {
     const now = this.clock();
+    const expiresAt = now + ttlMs;
     for (const [oldest, expiry] of this.seen) {
       if (expiry > now) break;
       this.seen.delete(oldest);

@@ -217,5 +217,10 @@ function verifier(
   // The token is ASCII (checked before any crypto work): its UTF-8 bytes are its latin1 ones.
   // WebCrypto copies its arguments when called (the caller's scratch buffer is free again at once).
   return (token, end, signature) =>
-    crypto.subtle.verify(signWith, publicKey, signature as Uint8Array<ArrayBuffer>, encoder.encode(token.slice(0, end)));
+    crypto.subtle.verify(
+      signWith,
+      publicKey,
+      signature as Uint8Array<ArrayBuffer>,
+      encoder.encode(token.slice(0, end)),
+    );
 }
