@@ -251,8 +251,13 @@ function serviceFor(config: ResolvedOptions, keys: KeyRing, ready: Promise<void>
         },
       );
     }
-    const { proof, method, url, nonce } = presented;
-    return dpop.verify(proof, { method, url, accessToken: token, ...(nonce === undefined ? {} : { nonce }) });
+    const { proof, method, url, requireNonce } = presented;
+    return dpop.verify(proof, {
+      method,
+      url,
+      accessToken: token,
+      ...(requireNonce === undefined ? {} : { requireNonce }),
+    });
   }
 
   /**

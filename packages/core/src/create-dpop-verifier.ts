@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import type { DpopNonces } from './create-dpop-nonces.js';
 import { ConfigError, DpopProofError, TesseraError, UnavailableError } from './errors.js';
 import type { Algorithm } from './lib/algorithms.js';
 import { isCanonicalBase64url } from './lib/base64url.js';
@@ -51,6 +52,8 @@ export interface DpopVerifierOptions {
   readonly replay?: ReplayCache;
   /** Bound of the in-memory replay cache. Default 200,000 (3,000 proofs/s over a 65 s window); past it, proofs fail closed. */
   readonly maxRememberedProofs?: number;
+  /** Server nonces ({@link createDpopNonces}), for requests that require one (`requireNonce`). */
+  readonly nonces?: DpopNonces;
   /** Current time in ms. Default `Date.now`. */
   readonly clock?: () => number;
 }
@@ -63,8 +66,11 @@ export interface DpopRequest {
   readonly url: string;
   /** The access token presented with the proof, if any (`ath` must be its SHA-256). */
   readonly accessToken?: string;
-  /** The nonce the server requires, if any (`nonce` must equal it; else `use_dpop_nonce`). */
-  readonly nonce?: string;
+  /**
+   * Require a server nonce (the verifier's `nonces`): the proof's `nonce` must be current, else
+   * `use_dpop_nonce` (send `nonces.current()` in `DPoP-Nonce` and let the client retry).
+   */
+  readonly requireNonce?: boolean;
 }
 
 /** A verified proof. */
@@ -98,6 +104,7 @@ const schema = z.strictObject({
   maxAge: z._default(z.int().check(z.minimum(1), z.maximum(600)), 60),
   clockTolerance: clockToleranceOption,
   replay: z.optional(serviceOption<ReplayCache>('replay', ['remember'])),
+  nonces: z.optional(serviceOption<DpopNonces>('nonces (createDpopNonces)', ['current', 'check'])),
   maxRememberedProofs: z._default(z.int().check(z.minimum(1), z.maximum(100_000_000)), 200_000),
   clock: clockOption,
 });
@@ -237,11 +244,13 @@ export function createDpopVerifier(options: DpopVerifierOptions = {}): DpopVerif
         refuse('the proof is not for the presented access token', 'ath', 'ath');
       }
     }
-    if (
-      request.nonce !== undefined &&
-      !(typeof nonce === 'string' && cryptoPlatform.equalText(nonce, request.nonce))
-    ) {
-      refuse('the server requires its current DPoP nonce', 'use_dpop_nonce', 'nonce');
+    if (request.requireNonce === true) {
+      if (o.nonces === undefined) {
+        throw new ConfigError('dpop.verify: requireNonce needs the nonces option', { reason: 'no_nonces' });
+      }
+      if (!(typeof nonce === 'string' && (await o.nonces.check(nonce)))) {
+        refuse('the server requires its current DPoP nonce', 'use_dpop_nonce', 'nonce');
+      }
     }
     const thumbprint =
       jwkThumbprint(members) ?? refuse('the proof\'s "jwk" has no thumbprint', 'jwk_invalid', 'jwk');

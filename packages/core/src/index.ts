@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 export { createAccessTokens } from './create-access-tokens.js';
+export { createDpopNonces, type DpopNonces, type DpopNoncesOptions } from './create-dpop-nonces.js';
 export {
   createDpopVerifier,
   type DpopAlgorithm,

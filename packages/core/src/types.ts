@@ -245,7 +245,7 @@ export interface VerifyOptions {
   readonly audience?: string | readonly string[];
   /**
    * The request's DPoP proof (the `DPoP` header with `Authorization: DPoP`), its method and absolute
-   * URL, and the server's nonce when one is required. Checked first (`ERR_DPOP_PROOF`); then a bound
+   * URL, and whether a server nonce is required. Checked first (`ERR_DPOP_PROOF`); then a bound
    * token must be bound to the proof's key. Without it, a bound token is refused (`proof_required`).
    */
   readonly dpop?: {
@@ -255,8 +255,8 @@ export interface VerifyOptions {
     readonly method: string;
     /** The request's absolute URL. */
     readonly url: string;
-    /** The nonce the server requires now, if any. */
-    readonly nonce?: string;
+    /** Require a current server nonce in the proof (the DPoP verifier's `nonces`). */
+    readonly requireNonce?: boolean;
   };
 }
 

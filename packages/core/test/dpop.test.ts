@@ -1,5 +1,11 @@
-import { createHash, generateKeyPairSync } from 'node:crypto';
-import { createAccessTokens, createDpopVerifier, type DpopVerifierOptions, type Jwk } from '@tessera/core';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import {
+  createAccessTokens,
+  createDpopNonces,
+  createDpopVerifier,
+  type DpopVerifierOptions,
+  type Jwk,
+} from '@tessera/core';
 import * as dpop from 'dpop';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -25,9 +31,11 @@ import { ED25519_SMALL_ORDER } from './vectors/weak-keys.js';
 
 const URL_ = 'https://api.example.com/orders';
 const clock = fixedClock(NOW);
+const NONCE_SECRET = randomBytes(32);
+const nonces = createDpopNonces({ secret: NONCE_SECRET, clock: clock.clock, period: 300 });
 
 function verifier(options: DpopVerifierOptions = {}) {
-  return createDpopVerifier({ clock: clock.clock, ...options });
+  return createDpopVerifier({ clock: clock.clock, nonces, ...options });
 }
 
 /** A proof with any header and claims, signed by `signer` (a private JWK), independently of tessera. */
@@ -63,15 +71,22 @@ describe('DPoP proofs from an independent client (panva/dpop)', () => {
     },
   );
 
-  it('with an access token (ath) and a nonce', async () => {
+  it('with an access token (ath) and a server nonce', async () => {
+    const serverNonces = createDpopNonces({ secret: randomBytes(32) });
     const keyPair = await dpop.generateKeyPair('ES256');
-    const proof = await dpop.generateProof(keyPair, `${URL_}?page=2#x`, 'POST', 'n-1', 'the-access-token');
+    const proof = await dpop.generateProof(
+      keyPair,
+      `${URL_}?page=2#x`,
+      'POST',
+      await serverNonces.current(),
+      'the-access-token',
+    );
     await expect(
-      createDpopVerifier().verify(proof, {
+      createDpopVerifier({ nonces: serverNonces }).verify(proof, {
         method: 'POST',
         url: URL_,
         accessToken: 'the-access-token',
-        nonce: 'n-1',
+        requireNonce: true,
       }),
     ).resolves.toBeTruthy();
   });
@@ -85,6 +100,7 @@ describe('hostile DPoP proofs', () => {
     const rsa1024 = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ format: 'jwk' });
     const smallOrder = Buffer.from(ED25519_SMALL_ORDER[0]![1], 'hex').toString('base64url');
     const hmac = await keyFor('HS256', 'dpop-hs');
+    const foreignNonce = await createDpopNonces({ secret: randomBytes(32), clock: clock.clock }).current();
     const cases: [string, string | (() => string), string, Record<string, unknown>?][] = [
       ['empty', '', 'missing'],
       ['too large', `${'a'.repeat(5000)}.b.c`, 'too_large'],
@@ -194,13 +210,19 @@ describe('hostile DPoP proofs', () => {
         'no nonce where one is required',
         () => craft(key, header, claims),
         'use_dpop_nonce',
-        { nonce: 'n-2' },
+        { requireNonce: true },
       ],
       [
-        'an old nonce',
-        () => craft(key, header, { ...claims, nonce: 'n-1' }),
+        'a forged nonce',
+        () => craft(key, header, { ...claims, nonce: 'mxyz.AAAAAAAAAAAAAAAAAAAAAA' }),
         'use_dpop_nonce',
-        { nonce: 'n-2' },
+        { requireNonce: true },
+      ],
+      [
+        'a nonce of another fleet',
+        () => craft(key, header, { ...claims, nonce: foreignNonce }),
+        'use_dpop_nonce',
+        { requireNonce: true },
       ],
       [
         'duplicate claim',
@@ -425,6 +447,58 @@ describe('DPoP-bound access tokens (cnf.jkt)', () => {
     expect(
       await rejection(plain.verify('x', { dpop: { proof: 1, method: 'GET', url: URL_ } as never })),
     ).toMatchObject({ code: 'ERR_CONFIG' });
+  });
+});
+
+describe('DPoP server nonces', () => {
+  it('rotate: the current and the previous period are accepted, older or forged ones are not', async () => {
+    const time = fixedClock(NOW);
+    const fleet = [0, 1].map(() => createDpopNonces({ secret: NONCE_SECRET, clock: time.clock, period: 60 }));
+    const first = await fleet[0]!.current();
+    expect(await fleet[1]!.current()).toBe(first); // a fleet shares one secret: one nonce
+    expect(await fleet[1]!.check(first)).toBe(true);
+    time.now += 60_000;
+    expect(await fleet[0]!.current()).not.toBe(first);
+    expect(await fleet[1]!.check(first)).toBe(true); // the previous period
+    time.now += 60_000;
+    expect(await fleet[1]!.check(first)).toBe(false); // two periods old
+    const other = createDpopNonces({ secret: randomBytes(32), clock: time.clock, period: 60 });
+    expect(await fleet[0]!.check(await other.current())).toBe(false);
+    const current = await fleet[0]!.current();
+    await fc.assert(
+      fc.asyncProperty(fc.string({ maxLength: 80 }), async (junk) => {
+        expect(await fleet[0]!.check(junk)).toBe(junk === current);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('a proof with the current nonce is accepted where one is required; requireNonce without nonces is ERR_CONFIG', async () => {
+    const { key, header, claims } = await proofParts();
+    const proof = craft(key, header, { ...claims, jti: 'with-nonce', nonce: await nonces.current() });
+    await expect(
+      verifier().verify(proof, { method: 'GET', url: URL_, requireNonce: true }),
+    ).resolves.toBeTruthy();
+    const without = createDpopVerifier({ clock: clock.clock });
+    const another = craft(key, header, { ...claims, jti: 'no-nonces' });
+    expect(
+      await rejection(without.verify(another, { method: 'GET', url: URL_, requireNonce: true })),
+    ).toMatchObject({
+      code: 'ERR_CONFIG',
+    });
+  });
+
+  it('refuses a weak or missing secret and a bad period (ERR_CONFIG)', () => {
+    for (const options of [
+      {},
+      { secret: new Uint8Array(32) },
+      { secret: randomBytes(16) },
+      { secret: randomBytes(32), period: 1 },
+    ]) {
+      expect(() => createDpopNonces(options as never)).toThrow(
+        expect.objectContaining({ code: 'ERR_CONFIG' }),
+      );
+    }
   });
 });
 

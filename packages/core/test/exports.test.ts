@@ -20,6 +20,7 @@ describe('@tessera/core public surface', () => {
       'TokenSignatureError',
       'UnavailableError',
       'createAccessTokens',
+      'createDpopNonces',
       'createDpopVerifier',
       'createRemoteJwks',
       'generateSigningKey',

@@ -24,7 +24,7 @@ export function checkVerifyOptions(options: unknown): void {
   }
   const { scope, maxAuthAge, audience, dpop } = record;
   if (dpop !== undefined && !isDpopRequest(dpop))
-    bad('dpop', 'must be { proof, method, url, nonce? } with string members');
+    bad('dpop', 'must be { proof, method, url, requireNonce? }: three strings and a boolean');
   if (scope !== undefined && !isScopeList(scope))
     bad('scope', 'must be a space-separated scope string or an array of scope tokens');
   if (
@@ -38,13 +38,13 @@ export function checkVerifyOptions(options: unknown): void {
 
 function isDpopRequest(value: unknown): boolean {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const { proof, method, url, nonce, ...rest } = value as Record<string, unknown>;
+  const { proof, method, url, requireNonce, ...rest } = value as Record<string, unknown>;
   return (
     Object.keys(rest).length === 0 &&
     typeof proof === 'string' &&
     typeof method === 'string' &&
     typeof url === 'string' &&
-    (nonce === undefined || typeof nonce === 'string')
+    (requireNonce === undefined || typeof requireNonce === 'boolean')
   );
 }
 
