@@ -3,7 +3,7 @@
  * docs/benchmarks.md with the machine, the versions and the command. Targets are read from ratios of
  * the same run, never from absolute figures (they drift between runs on shared machines).
  *
- * Options: `--quick` (fewer, shorter rounds), `--only access-tokens|remote|edge|refresh|denylist|durability|http`.
+ * Options: `--quick` (fewer, shorter rounds), `--only access-tokens|remote|edge|dpop|refresh|denylist|durability|http`.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -55,6 +55,12 @@ if (!only || only === 'edge') {
   process.stderr.write('edge runtimes...\n');
   const { benchEdge } = await import('./edge.js');
   sections.push(...(await benchEdge({ rounds: quick ? 2 : 5 })).sections);
+}
+
+if (!only || only === 'dpop') {
+  process.stderr.write('dpop...\n');
+  const { benchDpop } = await import('./dpop.js');
+  sections.push(...(await benchDpop({ rounds, durationMs, proofs: quick ? 20_000 : 60_000 })).sections);
 }
 
 if (!only || only === 'refresh') {

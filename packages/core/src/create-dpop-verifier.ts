@@ -7,7 +7,7 @@ import { checkedClock } from './lib/clock.js';
 import { printable } from './lib/header.js';
 import { normalizeHtu } from './lib/htu.js';
 import { importKey, type KeyEntry } from './lib/key-set.js';
-import { isPromise, type Maybe } from './lib/maybe.js';
+import { andThen, isPromise, type Maybe } from './lib/maybe.js';
 import { clockOption, clockToleranceOption, optionsError, serviceOption } from './lib/option-schemas.js';
 import { cryptoPlatform, platform } from './lib/platform/index.js';
 import { MemoryReplayCache, type ReplayCache } from './lib/replay-cache.js';
@@ -17,6 +17,12 @@ import { jwkThumbprint } from './lib/thumbprint.js';
 import type { Jwk } from './types.js';
 
 export type { ReplayCache };
+
+/** A proof key, checked: its imported key and its RFC 7638 thumbprint. */
+interface ProofKey {
+  readonly entry: KeyEntry;
+  readonly jkt: string;
+}
 
 /** The proof algorithms tessera verifies: asymmetric only (RFC 9449 section 4.2: never `none` or a MAC). */
 const PROOF_ALGORITHMS = ['ES256', 'EdDSA', 'Ed25519', 'PS256', 'RS256'] as const;
@@ -174,19 +180,22 @@ export function createDpopVerifier(options: DpopVerifierOptions = {}): DpopVerif
     return isPromise(imported) ? imported.then(remember, refusedKey) : remember(imported);
   }
 
-  async function verify(proof: string, request: DpopRequest): Promise<VerifiedDpopProof> {
-    if (typeof request !== 'object' || request === null) {
-      throw new ConfigError('dpop.verify: the request must be an object', { reason: 'invalid_request' });
+  /** Proof keys by header segment (only headers that fully validated), and normalised URIs. */
+  const proofKeys = new Map<string, ProofKey>();
+  const htus = new Map<string, string | undefined>();
+
+  function htuOf(text: string): string | undefined {
+    let normal = htus.get(text);
+    if (normal === undefined && !htus.has(text)) {
+      normal = normalizeHtu(text);
+      if (htus.size >= KEY_CACHE_ENTRIES) htus.clear();
+      htus.set(text, normal);
     }
-    // Security: cap the size and the alphabet before any parsing or crypto work.
-    if (typeof proof !== 'string' || proof.length === 0) refuse('no DPoP proof', 'missing');
-    if (proof.length > o.maxProofBytes) refuse('the DPoP proof is larger than allowed', 'too_large');
-    if (platform.bytes.utf8Length(proof) !== proof.length) refuse('the DPoP proof is not ASCII', 'not_ascii');
-    const segments = proof.split('.');
-    if (segments.length !== 3 || segments.some((segment) => segment.length === 0)) {
-      refuse('the DPoP proof must have three non-empty segments', 'structure');
-    }
-    const [headerText, payloadText, signatureText] = segments as [string, string, string];
+    return normal;
+  }
+
+  /** The key a proof header names, checked: parameters, `typ`, `alg`, the `jwk` and its thumbprint. */
+  function proofKeyOf(headerText: string): Maybe<ProofKey> {
     const header = strictObject(headerText, 'header');
     for (const name of Object.keys(header)) {
       if (!HEADER_PARAMETERS.has(name)) {
@@ -204,11 +213,38 @@ export function createDpopVerifier(options: DpopVerifierOptions = {}): DpopVerif
     // Security: asymmetric algorithms only, from the allow-list; `none` and HS256 never get this far.
     if (typeof alg !== 'string' || !accepted.has(alg))
       refuse("the proof's algorithm is not accepted", 'alg', 'alg');
+    return andThen(keyOf(header['jwk'], alg as Algorithm), ({ entry, members }) => {
+      const thumbprint =
+        jwkThumbprint(members) ?? refuse('the proof\'s "jwk" has no thumbprint', 'jwk_invalid', 'jwk');
+      return andThen(thumbprint, (jkt) => {
+        const key = { entry, jkt };
+        if (proofKeys.size >= KEY_CACHE_ENTRIES) proofKeys.clear();
+        proofKeys.set(headerText, key);
+        return key;
+      });
+    });
+  }
+
+  async function verify(proof: string, request: DpopRequest): Promise<VerifiedDpopProof> {
+    if (typeof request !== 'object' || request === null) {
+      throw new ConfigError('dpop.verify: the request must be an object', { reason: 'invalid_request' });
+    }
+    // Security: cap the size and the alphabet before any parsing or crypto work.
+    if (typeof proof !== 'string' || proof.length === 0) refuse('no DPoP proof', 'missing');
+    if (proof.length > o.maxProofBytes) refuse('the DPoP proof is larger than allowed', 'too_large');
+    if (platform.bytes.utf8Length(proof) !== proof.length) refuse('the DPoP proof is not ASCII', 'not_ascii');
+    const segments = proof.split('.');
+    if (segments.length !== 3 || segments.some((segment) => segment.length === 0)) {
+      refuse('the DPoP proof must have three non-empty segments', 'structure');
+    }
+    const [headerText, payloadText, signatureText] = segments as [string, string, string];
     if (!isCanonicalBase64url(payloadText) || !isCanonicalBase64url(signatureText)) {
       refuse('the proof is not canonical base64url', 'encoding');
     }
-    const keyAnswer = keyOf(header['jwk'], alg as Algorithm);
-    const { entry, members } = isPromise(keyAnswer) ? await keyAnswer : keyAnswer;
+    // A client sends the same header with every proof: its key, checked once, is kept by header.
+    const known = proofKeys.get(headerText);
+    const keyAnswer = known ?? proofKeyOf(headerText);
+    const { entry, jkt } = isPromise(keyAnswer) ? await keyAnswer : keyAnswer;
     if (signatureText.length !== entry.signatureChars)
       refuse("the proof's signature has the wrong length", 'signature');
     const signed = entry.verify(proof, headerText.length + payloadText.length + 1);
@@ -222,13 +258,13 @@ export function createDpopVerifier(options: DpopVerifierOptions = {}): DpopVerif
       refuse('the proof has no valid "jti"', 'jti', 'jti');
     if (typeof htm !== 'string' || htm !== request.method)
       refuse('the proof is for another HTTP method', 'htm', 'htm');
-    const expectedHtu = normalizeHtu(request.url);
+    const expectedHtu = htuOf(request.url);
     if (expectedHtu === undefined) {
       throw new ConfigError('dpop.verify: the request url must be an absolute http(s) URI', {
         reason: 'invalid_request',
       });
     }
-    if (typeof htu !== 'string' || normalizeHtu(htu) !== expectedHtu)
+    if (typeof htu !== 'string' || htuOf(htu) !== expectedHtu)
       refuse('the proof is for another URI', 'htu', 'htu');
     const now = clock();
     if (!Number.isSafeInteger(iat)) refuse('the proof has no integer "iat"', 'iat', 'iat');
@@ -252,9 +288,6 @@ export function createDpopVerifier(options: DpopVerifierOptions = {}): DpopVerif
         refuse('the server requires its current DPoP nonce', 'use_dpop_nonce', 'nonce');
       }
     }
-    const thumbprint =
-      jwkThumbprint(members) ?? refuse('the proof\'s "jwk" has no thumbprint', 'jwk_invalid', 'jwk');
-    const jkt = isPromise(thumbprint) ? await thumbprint : thumbprint;
     let first: boolean;
     try {
       // Remembered until the proof's window closes: after it, the iat check refuses the proof anyway.
