@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { type AccessTokens, createAccessTokens, generateSigningKey, type Jwk } from '@tessera/core';
+import {
+  type AccessTokens,
+  createAccessTokens,
+  createDpopNonces,
+  createDpopVerifier,
+  generateSigningKey,
+  type Jwk,
+} from '@tessera/core';
 import { createDenylist, createMemoryDenylist, type Denylist, waitForRedis } from '@tessera/denylist';
 import { createHttpAuth, type HttpAuth, type RefreshTransport } from '@tessera/http';
 import { createMemoryStore, createRefreshTokens } from '@tessera/refresh';
@@ -32,6 +39,11 @@ export interface StackOptions {
   readonly events?: (event: SessionEvent) => void;
   /** Per-test clock. */
   readonly clock?: () => number;
+  /**
+   * DPoP on resource requests: the public origin proofs name (`htu`), and whether a server nonce is
+   * required. Tokens bound to a client key verify only with its proofs.
+   */
+  readonly dpop?: { readonly origin: string; readonly requireNonce?: boolean };
 }
 
 /** Everything the example API runs on. */
@@ -70,6 +82,7 @@ export async function createStack(options: StackOptions = {}): Promise<Stack> {
       throw error;
     });
   }
+  const dpopNonces = createDpopNonces({ secret: randomBytes(32), clock });
   const denylist =
     client === undefined
       ? createMemoryDenylist({ clock })
@@ -82,6 +95,7 @@ export async function createStack(options: StackOptions = {}): Promise<Stack> {
     cache: true,
     // No `revocation` here: sessions.verify runs the denylist check itself (once per request).
     clock,
+    ...(options.dpop === undefined ? {} : { dpop: createDpopVerifier({ clock, nonces: dpopNonces }) }),
   });
   const refresh = createRefreshTokens({
     store:
@@ -108,6 +122,15 @@ export async function createStack(options: StackOptions = {}): Promise<Stack> {
     sessions,
     jwks: access.jwks,
     refreshToken: { in: options.transport ?? 'cookie' },
+    ...(options.dpop === undefined
+      ? {}
+      : {
+          dpop: {
+            origin: options.dpop.origin,
+            requireNonce: options.dpop.requireNonce ?? false,
+            nonces: dpopNonces,
+          },
+        }),
   });
   return {
     access,

@@ -6,7 +6,14 @@ import { cookieValues, refreshCookie } from './lib/cookies.js';
 import { isCrossSite } from './lib/csrf.js';
 import { MAX_BODY_BYTES, MAX_FORM_BYTES } from './lib/limits.js';
 import { resolveHttpOptions } from './lib/options.js';
-import { accessErrorResponse, challenge, json, NO_STORE, unavailable } from './lib/responses.js';
+import {
+  accessErrorResponse,
+  challenge,
+  dpopErrorResponse,
+  json,
+  NO_STORE,
+  unavailable,
+} from './lib/responses.js';
 import { type RouteName, routesAt, routeTable } from './lib/route-table.js';
 import type {
   AuthResult,
@@ -40,6 +47,8 @@ export function createHttpAuth(options: HttpAuthOptions): HttpAuth {
   const { sessions, jwks } = options;
   const { realm, retryAfter, transport, cookieName, secureCookie, trustedOrigins, tokenCookies, basePath } =
     config;
+  const dpopConfig = config.dpop;
+  const dpopExtraction = { dpop: dpopConfig !== undefined };
   const routes: HttpAuthRoutes = Object.freeze({
     base: basePath,
     refresh: `${basePath}/token/refresh`,
@@ -88,7 +97,7 @@ export function createHttpAuth(options: HttpAuthOptions): HttpAuth {
     authOptions: { scope?: string | readonly string[] },
     context: RequestContext | undefined,
   ): Promise<AuthResult> {
-    const credential = extractBearer(request, tokenCookies);
+    const credential = extractBearer(request, tokenCookies, dpopExtraction);
     if (credential.kind === 'none') return Promise.resolve({ ok: false, response: challenge(401, realm) });
     if (credential.kind === 'invalid') {
       return Promise.resolve({
@@ -99,6 +108,9 @@ export function createHttpAuth(options: HttpAuthOptions): HttpAuth {
     const scope = authOptions.scope;
     // Read only if a rejection is reported: the accepted path builds no metadata.
     const client = new PresentingClient(request, context);
+    if (credential.proof !== undefined || dpopConfig !== undefined) {
+      return authenticateDpop(credential.token, credential.proof, request, scope, client);
+    }
     // One promise chain, no extra async frame: this runs on every request.
     return sessions.verify(credential.token, scope === undefined ? { client } : { scope, client }).then(
       (claims): AuthResult => ({ ok: true, claims }),
@@ -107,6 +119,47 @@ export function createHttpAuth(options: HttpAuthOptions): HttpAuth {
         return { ok: false, response: accessErrorResponse(error, realm, retryAfter, needed) };
       },
     );
+  }
+
+  /**
+   * A request on a DPoP-enabled deployment: with the DPoP scheme, the proof is checked for this
+   * request (method, public URL, token) before the token; with Bearer, a DPoP-bound token is refused
+   * by core (`proof_required`) and answered with the DPoP challenge.
+   */
+  async function authenticateDpop(
+    token: string,
+    proof: string | undefined,
+    request: RequestLike,
+    scope: string | readonly string[] | undefined,
+    client: PresentingClient,
+  ): Promise<AuthResult> {
+    const config = dpopConfig!;
+    const dpop =
+      proof === undefined
+        ? undefined
+        : {
+            proof,
+            method: request.method,
+            url: `${config.origin}${pathOf(request.url)}`,
+            ...(config.requireNonce ? { requireNonce: true } : {}),
+          };
+    try {
+      const claims = await sessions.verify(token, {
+        client,
+        ...(scope === undefined ? {} : { scope }),
+        ...(dpop === undefined ? {} : { dpop }),
+      });
+      return { ok: true, claims };
+    } catch (error) {
+      const needed = typeof scope === 'string' ? scope : scope?.join(' ');
+      const dpopError = proof !== undefined || (isTesseraError(error) && error.code === 'ERR_DPOP_PROOF');
+      return {
+        ok: false,
+        response: dpopError
+          ? await dpopErrorResponse(error, realm, retryAfter, needed, config)
+          : accessErrorResponse(error, realm, retryAfter, needed),
+      };
+    }
   }
 
   function metaOf(request: RequestLike, context: RequestContext = {}): SessionMeta {
@@ -374,5 +427,16 @@ async function readJsonObject(request: Request): Promise<Record<string, unknown>
       : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** The path and query of a request target (origin-form as it is; an absolute URL's own). */
+function pathOf(target: string): string {
+  if (target.startsWith('/')) return target;
+  try {
+    const url = new URL(target);
+    return `${url.pathname}${url.search}`;
+  } catch {
+    return '/';
   }
 }

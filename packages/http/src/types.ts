@@ -1,4 +1,4 @@
-import type { JwkSet } from '@tessera/core';
+import type { DpopNonces, JwkSet } from '@tessera/core';
 import type { SessionMeta } from '@tessera/refresh';
 import type { SessionAccessClaims, Sessions, SessionTokens } from '@tessera/sessions';
 
@@ -79,6 +79,24 @@ export interface HttpAuthOptions {
    * mechanism per request). The refresh cookie is always one. Default `["access_token"]`.
    */
   readonly tokenCookies?: readonly string[];
+  /**
+   * DPoP (RFC 9449) on resource requests: `Authorization: DPoP <token>` with a `DPoP` proof header,
+   * checked by the DPoP verifier of `createAccessTokens({ dpop })`. `origin` is the public origin
+   * clients address (a proof's `htu` is compared with it plus the request path: behind a proxy the
+   * request itself does not know it). `requireNonce` with `nonces` asks for a server nonce
+   * (`use_dpop_nonce`, answered with a `DPoP-Nonce` header); `algorithms` are announced in
+   * `WWW-Authenticate: DPoP algs="..."` (default ES256 EdDSA Ed25519).
+   */
+  readonly dpop?: {
+    /** The public origin, e.g. `https://api.example.com`. */
+    readonly origin: string;
+    /** Require a current server nonce in every proof (default false). */
+    readonly requireNonce?: boolean;
+    /** The server nonces (`createDpopNonces`); needed with `requireNonce`. */
+    readonly nonces?: DpopNonces;
+    /** The proof algorithms to announce (those of the DPoP verifier). */
+    readonly algorithms?: readonly string[];
+  };
 }
 
 /** The outcome of {@link HttpAuth.authenticate}: the claims, or the response to send instead. */

@@ -427,5 +427,7 @@ function plainSessionId(value: unknown): string {
 function coreOptions(verifyOptions: SessionVerifyOptions | undefined) {
   if (verifyOptions === undefined || verifyOptions.client === undefined) return verifyOptions;
   // No options at all when only the client was given: core then runs no options check.
-  return verifyOptions.scope === undefined ? undefined : { scope: verifyOptions.scope };
+  const { scope, dpop } = verifyOptions;
+  if (dpop === undefined) return scope === undefined ? undefined : { scope };
+  return scope === undefined ? { dpop } : { scope, dpop };
 }

@@ -4,6 +4,7 @@ import type {
   IssuedAccessToken,
   JsonValue,
   TesseraErrorCode,
+  VerifyOptions,
 } from '@tessera/core';
 import type { Denylist, DenylistStatus } from '@tessera/denylist';
 import type { RefreshTokens, SessionInfo, SessionMeta } from '@tessera/refresh';
@@ -322,6 +323,8 @@ export interface SessionsStatus {
 export interface SessionVerifyOptions {
   /** Scopes the token must carry (all of them). */
   readonly scope?: string | readonly string[];
+  /** The request's DPoP proof, for a DPoP-bound token (core's `VerifyOptions.dpop`). */
+  readonly dpop?: NonNullable<VerifyOptions['dpop']>;
   /**
    * The presenting client, for the `token.rejected` event (a function is called only if one is
    * emitted: nothing is spent on the accepted path).

@@ -1,4 +1,4 @@
-import { ConfigError } from '@tessera/core';
+import { ConfigError, type DpopNonces } from '@tessera/core';
 import { functionOption, parseOptions, platform, serviceOption } from '@tessera/core/internal';
 import { z } from 'zod';
 import type { HttpAuthOptions } from '../types.js';
@@ -47,6 +47,18 @@ const schema = z.strictObject({
     .default('api'),
   retryAfter: z.number().int().min(1).max(3600).default(1),
   tokenCookies: z.array(z.string().regex(COOKIE_NAME)).default(['access_token']),
+  dpop: z
+    .strictObject({
+      origin,
+      requireNonce: z.boolean().default(false),
+      nonces: z.optional(serviceOption<DpopNonces>('dpop.nonces (createDpopNonces)', ['current', 'check'])),
+      algorithms: z
+        .array(z.string().regex(/^[A-Za-z0-9]{2,16}$/))
+        .min(1)
+        .max(8)
+        .default(['ES256', 'EdDSA', 'Ed25519']),
+    })
+    .optional(),
 });
 
 export interface ResolvedHttpOptions {
@@ -61,6 +73,18 @@ export interface ResolvedHttpOptions {
   readonly retryAfter: number;
   /** Cookies that count as a token credential (the refresh cookie among them). */
   readonly tokenCookies: readonly string[];
+  /** DPoP on resource requests, when configured. */
+  readonly dpop: ResolvedDpop | undefined;
+}
+
+/** The DPoP settings of the HTTP layer. */
+export interface ResolvedDpop {
+  /** The public origin clients address (htu), without a trailing slash. */
+  readonly origin: string;
+  readonly requireNonce: boolean;
+  readonly nonces: DpopNonces | undefined;
+  /** For `WWW-Authenticate: DPoP algs="..."`. */
+  readonly algs: string;
 }
 
 export function resolveHttpOptions(options: HttpAuthOptions): ResolvedHttpOptions {
@@ -92,5 +116,26 @@ export function resolveHttpOptions(options: HttpAuthOptions): ResolvedHttpOption
     realm: value.realm,
     retryAfter: value.retryAfter,
     tokenCookies: [...new Set([...value.tokenCookies, cookieName])],
+    dpop: resolveDpop(value.dpop),
+  };
+}
+
+function resolveDpop(
+  dpop:
+    | { origin: string; requireNonce: boolean; nonces?: DpopNonces | undefined; algorithms: string[] }
+    | undefined,
+): ResolvedDpop | undefined {
+  if (dpop === undefined) return undefined;
+  if (dpop.requireNonce && dpop.nonces === undefined) {
+    throw new ConfigError('dpop.requireNonce needs dpop.nonces (createDpopNonces)', {
+      reason: 'invalid_options',
+      claim: 'dpop.nonces',
+    });
+  }
+  return {
+    origin: dpop.origin,
+    requireNonce: dpop.requireNonce,
+    nonces: dpop.nonces,
+    algs: dpop.algorithms.join(' '),
   };
 }
