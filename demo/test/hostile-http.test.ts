@@ -30,6 +30,8 @@ function send(
         path: options.path,
         headers,
         setHost: options.headers['host'] === undefined,
+        // A connection per request, as a hostile client opens them: no keep-alive race between runs.
+        agent: false,
       },
       (res) => {
         let text = '';
@@ -184,5 +186,58 @@ describe.each(FRAMEWORKS)('hostile HTTP on %s', (framework) => {
     const said = JSON.stringify(events);
     expect(said).not.toContain(token);
     expect(said).not.toContain(cookie.split('=')[1]);
+  }, 120_000);
+});
+
+describe.each(FRAMEWORKS)('hostile DPoP on %s', (framework) => {
+  let app: App;
+  let token = '';
+  const ORIGIN = 'https://api.demo.tessera.test';
+
+  beforeAll(async () => {
+    app = await startApp(framework, 'memory', { dpop: { origin: ORIGIN } });
+    const login = await fetch(`${app.url}/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(ALICE),
+    });
+    token = ((await login.json()) as { access_token: string }).access_token;
+  });
+  afterAll(() => app.close());
+
+  it('any DPoP scheme and proof header gets a 4xx (or the resource), never a 500, never the token back', async () => {
+    const b64 = (text: string) => Buffer.from(text).toString('base64url');
+    const jwtShaped = fc
+      .tuple(fc.jsonValue(), fc.jsonValue(), fc.string({ maxLength: 40 }))
+      .map(([h, p, s]) => `${b64(JSON.stringify(h))}.${b64(JSON.stringify(p))}.${b64(s)}`);
+    const proof = fc.oneof(
+      header,
+      jwtShaped,
+      fc.constant(`${b64('{"typ":"dpop+jwt","alg":"ES256","jwk":{"kty":"EC","crv":"P-256","x":"AA","y":"AA"}}')}.${b64('{}')}.AA`),
+      fc.constant(`${b64('{"typ":"dpop+jwt","alg":"none"}')}.${b64('{"htm":"GET"}')}.`),
+      // Over the proof cap (4096), within what Node's parser admits (16 KiB of headers in all).
+      fc.integer({ min: 4097, max: 9000 }).map((n) => `${'a'.repeat(n)}.b.c`),
+    );
+    const credentials = fc.oneof(
+      proof.map((p) => ({ authorization: `DPoP ${token}`, dpop: p })),
+      proof.map((p) => ({ authorization: `dpop   ${token}`, dpop: [p, p] })),
+      proof.map((p) => ({ authorization: `Bearer ${token}`, dpop: p })),
+      proof.map((p) => ({ dpop: p })),
+      fc.constant({ authorization: 'DPoP' }),
+      fc.constant({ authorization: `DPoP ${token}, DPoP ${token}` }),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('GET', 'POST', 'DELETE'),
+        fc.constantFrom('/api/orders', '/api/hello', '/auth/sessions', '/auth/token/refresh'),
+        credentials,
+        async (method, path, credential) => {
+          const { status, text } = await send(app.url, { method, path, headers: credential, body: '' });
+          expect(status, `${method} ${path} ${JSON.stringify(credential).slice(0, 200)}`).toBeLessThan(500);
+          expect(text).not.toContain(token);
+        },
+      ),
+      { numRuns: 120 },
+    );
   }, 120_000);
 });
