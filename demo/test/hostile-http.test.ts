@@ -213,7 +213,9 @@ describe.each(FRAMEWORKS)('hostile DPoP on %s', (framework) => {
     const proof = fc.oneof(
       header,
       jwtShaped,
-      fc.constant(`${b64('{"typ":"dpop+jwt","alg":"ES256","jwk":{"kty":"EC","crv":"P-256","x":"AA","y":"AA"}}')}.${b64('{}')}.AA`),
+      fc.constant(
+        `${b64('{"typ":"dpop+jwt","alg":"ES256","jwk":{"kty":"EC","crv":"P-256","x":"AA","y":"AA"}}')}.${b64('{}')}.AA`,
+      ),
       fc.constant(`${b64('{"typ":"dpop+jwt","alg":"none"}')}.${b64('{"htm":"GET"}')}.`),
       // Over the proof cap (4096), within what Node's parser admits (16 KiB of headers in all).
       fc.integer({ min: 4097, max: 9000 }).map((n) => `${'a'.repeat(n)}.b.c`),

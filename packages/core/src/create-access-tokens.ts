@@ -178,11 +178,33 @@ function serviceFor(config: ResolvedOptions, keys: KeyRing, ready: Promise<void>
     return parsed.value as AccessTokenClaims; // frozen by the strict parse
   }
 
-  async function verify(token: string, verifyOptions?: VerifyOptions): Promise<AccessTokenClaims> {
-    if (verifyOptions !== undefined) checkVerifyOptions(verifyOptions);
-    // A DPoP proof is checked before the token (RFC 9449 section 7.1: proof, then binding).
-    const proof =
-      verifyOptions?.dpop === undefined ? undefined : await verifyProof(token, verifyOptions.dpop);
+  function verify(token: string, verifyOptions?: VerifyOptions): Promise<AccessTokenClaims> {
+    if (verifyOptions !== undefined) {
+      // Refusals are rejections, never throws: verify always answers a promise.
+      try {
+        checkVerifyOptions(verifyOptions);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      if (verifyOptions.dpop !== undefined) return verifyWithProof(token, verifyOptions, verifyOptions.dpop);
+    }
+    return verifyPresented(token, verifyOptions, undefined);
+  }
+
+  /** A DPoP proof is checked before the token (RFC 9449 section 7.1: proof, then binding). */
+  async function verifyWithProof(
+    token: string,
+    verifyOptions: VerifyOptions,
+    presented: NonNullable<VerifyOptions['dpop']>,
+  ): Promise<AccessTokenClaims> {
+    return verifyPresented(token, verifyOptions, await verifyProof(token, presented));
+  }
+
+  async function verifyPresented(
+    token: string,
+    verifyOptions: VerifyOptions | undefined,
+    proof: VerifiedDpopProof | undefined,
+  ): Promise<AccessTokenClaims> {
     // A remote set past its freshness refreshes in the background; only with no usable key is there a wait.
     if (remote !== undefined && remote.settings.clock() >= remote.checkAt) {
       const pending = remote.maintain();
