@@ -4,12 +4,12 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { freePort } from '../test/support/redis.js';
 import { median } from './lib/measure.js';
 import { formatOps, type Section } from './lib/report.js';
 
@@ -114,14 +114,6 @@ async function bundleSize(): Promise<{ minified: number; gzipped: number }> {
   });
   const output = result.outputFiles[0]!.contents;
   return { minified: output.length, gzipped: gzipSync(output, { level: 9 }).length };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 async function benchWorkerd(dir: string, rounds: number): Promise<Samples> {

@@ -5,7 +5,6 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +12,7 @@ import { createAccessTokens, generateSigningKey } from '@tessera/core';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type JwksServer, startJwksServer } from '../../packages/core/test/support/jwks-server.js';
+import { freePort } from '../../test/support/redis.js';
 
 const ISSUER = 'https://auth.example.com';
 const AUDIENCE = 'https://api.example.com';
@@ -31,14 +31,6 @@ beforeAll(async () => {
   jwks = await startJwksServer({ body: auth.jwks(), headers: { 'cache-control': 'max-age=300' } });
 });
 afterAll(() => jwks.close());
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('examples/cloudflare-worker.ts in workerd', () => {
   let dir: string;

@@ -19,7 +19,7 @@ import {
   validClaims,
   validHeader,
 } from './helpers.js';
-import { type JwksServer, startJwksServer } from './support/jwks-server.js';
+import { ANSWER_AT_ONCE, type JwksServer, startJwksServer } from './support/jwks-server.js';
 import { ED25519_SMALL_ORDER } from './vectors/weak-keys.js';
 
 /**
@@ -39,14 +39,7 @@ afterAll(() => server.close());
 beforeEach(() => {
   time = fixedClock();
   server.requests = 0;
-  Object.assign(server.behaviour, {
-    status: 200,
-    headers: {},
-    delayMs: 0,
-    pieces: 1,
-    pieceDelayMs: 0,
-    reset: false,
-  });
+  Object.assign(server.behaviour, ANSWER_AT_ONCE, { headers: {} });
   warnings = [];
   vi.spyOn(process, 'emitWarning').mockImplementation(((message: string, options?: { code?: string }) => {
     warnings.push({ message: String(message), code: options?.code });

@@ -26,17 +26,18 @@ export interface JwksServer {
   close(): Promise<void>;
 }
 
+/** A prompt, plain 200 answer: what a test resets the behaviour to between steps. */
+export const ANSWER_AT_ONCE = {
+  status: 200,
+  headers: {},
+  delayMs: 0,
+  pieces: 1,
+  pieceDelayMs: 0,
+  reset: false,
+} as const satisfies Omit<JwksBehaviour, 'body'>;
+
 export async function startJwksServer(initial: Partial<JwksBehaviour> = {}): Promise<JwksServer> {
-  const behaviour: JwksBehaviour = {
-    body: { keys: [] },
-    status: 200,
-    headers: {},
-    delayMs: 0,
-    pieces: 1,
-    pieceDelayMs: 0,
-    reset: false,
-    ...initial,
-  };
+  const behaviour: JwksBehaviour = { body: { keys: [] }, ...ANSWER_AT_ONCE, ...initial };
   const timers = new Set<NodeJS.Timeout>();
   const later = (ms: number, task: () => void) => {
     const timer = setTimeout(() => {
