@@ -118,8 +118,9 @@ function serviceFor(config: ResolvedOptions, keys: KeyRing, ready: Promise<void>
     ),
   });
 
-  // Scratch space for the decoded claims. Verification is synchronous up to the revocation check, so
-  // one buffer per instance is never shared between two calls in flight.
+  // Scratch space for the decoded claims. On Node verification is synchronous up to the revocation
+  // check, so one buffer per instance is never shared by two calls in flight; where the signature
+  // check answers later (WebCrypto), the claims are copied out before the wait (see verifyToken).
   const payloadBytes = platform.bytes.alloc(maxTokenBytes);
 
   /** Every check that depends only on the token and the time; the result may be cached until `exp`. */
