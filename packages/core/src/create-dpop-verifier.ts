@@ -6,6 +6,7 @@ import { isCanonicalBase64url } from './lib/base64url.js';
 import { checkedClock } from './lib/clock.js';
 import { printable } from './lib/header.js';
 import { normalizeHtu } from './lib/htu.js';
+import { hasPrivateMember, publicMembersOf } from './lib/jwk-members.js';
 import { importKey, type KeyEntry } from './lib/key-set.js';
 import { andThen, isPromise, type Maybe } from './lib/maybe.js';
 import { clockOption, clockToleranceOption, optionsError, serviceOption } from './lib/option-schemas.js';
@@ -31,13 +32,6 @@ export type DpopAlgorithm = (typeof PROOF_ALGORITHMS)[number];
 
 /** The header parameters of a proof: exactly these (a `kid`, `jku`, `x5c` or `crit` is refused). */
 const HEADER_PARAMETERS = new Set(['typ', 'alg', 'jwk']);
-const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
-/** The public members of a proof key, by type: all that is imported, and all that the thumbprint covers. */
-const PUBLIC_MEMBERS: Readonly<Record<string, readonly string[]>> = {
-  EC: ['kty', 'crv', 'x', 'y'],
-  OKP: ['kty', 'crv', 'x'],
-  RSA: ['kty', 'n', 'e'],
-};
 const KEY_CACHE_ENTRIES = 1024;
 
 /** Options of {@link createDpopVerifier}; validated once (`ERR_CONFIG`). */
@@ -139,45 +133,29 @@ export function createDpopVerifier(options: DpopVerifierOptions = {}): DpopVerif
   const clock = checkedClock(o.clock);
   const replay = o.replay ?? new MemoryReplayCache(o.maxRememberedProofs, clock);
   const accepted = new Set<string>(o.algorithms);
-  const keys = new Map<string, KeyEntry>();
   const maxAgeMs = o.maxAge * 1000;
   const toleranceMs = o.clockTolerance * 1000;
 
-  /** The imported key of a proof's `jwk` (cached by its members), checked by the weak-key rules. */
+  /** The imported key of a proof's `jwk`, checked by the weak-key rules (cached by header, below). */
   function keyOf(jwk: unknown, alg: Algorithm): Maybe<{ entry: KeyEntry; members: Record<string, string> }> {
     if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) {
       return refuse('the proof has no "jwk" header', 'jwk_missing', 'jwk');
     }
     const record = jwk as Record<string, unknown>;
-    for (const name of PRIVATE_MEMBERS) {
-      // Security: a proof that carries a private key hands it to whoever sees the request.
-      if (record[name] !== undefined) refuse('the proof\'s "jwk" holds a private key', 'jwk_private', 'jwk');
-    }
-    const names =
-      PUBLIC_MEMBERS[String(record['kty'])] ?? refuse('unsupported "jwk" key type', 'jwk_invalid', 'jwk');
-    const members: Record<string, string> = {};
-    for (const name of names) {
-      const value = record[name];
-      if (typeof value !== 'string' || value.length === 0 || value.length > 1024) {
-        refuse('the proof\'s "jwk" is incomplete', 'jwk_invalid', 'jwk');
-      }
-      members[name] = value as string;
-    }
-    const id = `${alg}:${JSON.stringify(members)}`;
-    const cached = keys.get(id);
-    if (cached !== undefined) return { entry: cached, members };
+    // Security: a proof that carries a private key hands it to whoever sees the request.
+    if (hasPrivateMember(record)) refuse('the proof\'s "jwk" holds a private key', 'jwk_private', 'jwk');
+    const members =
+      publicMembersOf(record, 1024) ??
+      refuse('the proof\'s "jwk" is not a complete public key', 'jwk_invalid', 'jwk');
     let imported: Maybe<KeyEntry>;
     try {
       imported = importKey({ ...members, kid: 'dpop', alg } as unknown as Jwk, 'verify', 'jwk');
     } catch (error) {
       return refusedKey(error);
     }
-    const remember = (entry: KeyEntry) => {
-      if (keys.size >= KEY_CACHE_ENTRIES) keys.clear();
-      keys.set(id, entry);
-      return { entry, members };
-    };
-    return isPromise(imported) ? imported.then(remember, refusedKey) : remember(imported);
+    return isPromise(imported)
+      ? imported.then((entry) => ({ entry, members }), refusedKey)
+      : { entry: imported, members };
   }
 
   /** Proof keys by header segment (only headers that fully validated), and normalised URIs. */

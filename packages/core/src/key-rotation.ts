@@ -1,4 +1,5 @@
 import { ConfigError } from './errors.js';
+import { PRIVATE_JWK_MEMBERS } from './lib/jwk-members.js';
 import type { Jwk, KeysOption } from './types.js';
 
 /** A planned rotation of the signing key: the key that signs today, and the one that takes over. */
@@ -111,7 +112,7 @@ function checkRotation(rotation: KeyRotation): KeyRotation {
 /** What verifies for a key: its public half (an HMAC secret is its own). */
 function verifyingHalf(key: Jwk): Jwk {
   if (key.kty === 'oct') return key;
-  const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicMembers } = key as Jwk & { oth?: unknown };
-  delete (publicMembers as { oth?: unknown }).oth;
-  return publicMembers;
+  return Object.fromEntries(
+    Object.entries(key).filter(([name]) => !PRIVATE_JWK_MEMBERS.includes(name)),
+  ) as Jwk;
 }

@@ -5,7 +5,7 @@ import { credentialInUrl, extractBearer } from './lib/bearer.js';
 import { cookieValues, refreshCookie } from './lib/cookies.js';
 import { isCrossSite } from './lib/csrf.js';
 import { MAX_BODY_BYTES, MAX_FORM_BYTES } from './lib/limits.js';
-import { resolveHttpOptions } from './lib/options.js';
+import { type ResolvedDpop, resolveHttpOptions } from './lib/options.js';
 import {
   accessErrorResponse,
   challenge,
@@ -108,9 +108,8 @@ export function createHttpAuth(options: HttpAuthOptions): HttpAuth {
     const scope = authOptions.scope;
     // Read only if a rejection is reported: the accepted path builds no metadata.
     const client = new PresentingClient(request, context);
-    if (credential.proof !== undefined || dpopConfig !== undefined) {
-      return authenticateDpop(credential.token, credential.proof, request, scope, client);
-    }
+    // A DPoP deployment (the only one where extraction yields a proof) answers with DPoP challenges.
+    if (dpopConfig !== undefined) return authenticateDpop(dpopConfig, credential, request, scope, client);
     // One promise chain, no extra async frame: this runs on every request.
     return sessions.verify(credential.token, scope === undefined ? { client } : { scope, client }).then(
       (claims): AuthResult => ({ ok: true, claims }),
@@ -127,13 +126,12 @@ export function createHttpAuth(options: HttpAuthOptions): HttpAuth {
    * by core (`proof_required`) and answered with the DPoP challenge.
    */
   async function authenticateDpop(
-    token: string,
-    proof: string | undefined,
+    config: ResolvedDpop,
+    { token, proof }: { token: string; proof?: string | undefined },
     request: RequestLike,
     scope: string | readonly string[] | undefined,
     client: PresentingClient,
   ): Promise<AuthResult> {
-    const config = dpopConfig!;
     const dpop =
       proof === undefined
         ? undefined

@@ -11,6 +11,7 @@ export type {
   HttpAuth,
   HttpAuthOptions,
   HttpAuthRoutes,
+  HttpDpopOptions,
   RefreshTransport,
   RequestContext,
   RequestLike,

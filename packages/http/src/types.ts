@@ -55,6 +55,18 @@ export type RefreshTransport =
       readonly in: 'body';
     };
 
+/** The `dpop` option of {@link createHttpAuth}: DPoP (RFC 9449) on resource requests. */
+export interface HttpDpopOptions {
+  /** The public origin clients address, e.g. `https://api.example.com` (a proof's `htu` is this plus the path). */
+  readonly origin: string;
+  /** Require a current server nonce in every proof (default false). */
+  readonly requireNonce?: boolean;
+  /** The server nonces (`createDpopNonces`); needed with `requireNonce`. */
+  readonly nonces?: DpopNonces;
+  /** The proof algorithms to announce in `WWW-Authenticate: DPoP algs` (those of the DPoP verifier). */
+  readonly algorithms?: readonly string[];
+}
+
 /** Options of {@link createHttpAuth}; validated once (`ERR_CONFIG`). */
 export interface HttpAuthOptions {
   /** The session service (`createSessions`). */
@@ -87,16 +99,7 @@ export interface HttpAuthOptions {
    * (`use_dpop_nonce`, answered with a `DPoP-Nonce` header); `algorithms` are announced in
    * `WWW-Authenticate: DPoP algs="..."` (default ES256 EdDSA Ed25519).
    */
-  readonly dpop?: {
-    /** The public origin, e.g. `https://api.example.com`. */
-    readonly origin: string;
-    /** Require a current server nonce in every proof (default false). */
-    readonly requireNonce?: boolean;
-    /** The server nonces (`createDpopNonces`); needed with `requireNonce`. */
-    readonly nonces?: DpopNonces;
-    /** The proof algorithms to announce (those of the DPoP verifier). */
-    readonly algorithms?: readonly string[];
-  };
+  readonly dpop?: HttpDpopOptions;
 }
 
 /** The outcome of {@link HttpAuth.authenticate}: the claims, or the response to send instead. */

@@ -2,6 +2,7 @@ import { ConfigError, type TesseraError, UnavailableError } from '../errors.js';
 import type { Jwk } from '../types.js';
 import { ALGORITHMS, type Algorithm } from './algorithms.js';
 import { printable } from './header.js';
+import { hasPrivateMember, publicMembersOf } from './jwk-members.js';
 import { importKey, type KeyEntry, type RemoteEntries } from './key-set.js';
 import { platform } from './platform/index.js';
 import { parseStrictJsonObject } from './strict-json.js';
@@ -134,13 +135,7 @@ export class RemoteKeySource implements RemoteEntries {
 
   /** Downloads now, whatever the cool-down; rejects with `ERR_UNAVAILABLE` if it fails. */
   async refreshNow(): Promise<void> {
-    if (this.inflight === undefined) {
-      this.lastAttempt = this.settings.clock();
-      this.inflight = this.download().finally(() => {
-        this.inflight = undefined;
-      });
-    }
-    if ((await this.inflight) !== 'refetched') throw this.unavailable();
+    if ((await this.attempt(this.settings.clock(), true)) !== 'refetched') throw this.unavailable();
   }
 
   status(): RemoteJwksStatus {
@@ -173,10 +168,11 @@ export class RemoteKeySource implements RemoteEntries {
     this.checkAt = this.freshUntil;
   }
 
-  private attempt(now: number): Promise<RefetchOutcome> {
+  /** A download, shared with one in flight; within the cool-down none starts (unless `force`d by the operator). */
+  private attempt(now: number, force = false): Promise<RefetchOutcome> {
     if (this.inflight !== undefined) return this.inflight;
     // Security: the cool-down bounds what any number of requests can make us send to the issuer.
-    if (now < this.lastAttempt + this.settings.cooldownMs) return Promise.resolve('cooldown');
+    if (!force && now < this.lastAttempt + this.settings.cooldownMs) return Promise.resolve('cooldown');
     this.lastAttempt = now;
     this.inflight = this.download().finally(() => {
       this.inflight = undefined;
@@ -289,17 +285,13 @@ export class RemoteKeySource implements RemoteEntries {
     if (typeof kid !== 'string' || !/^[\x21-\x7e]{1,256}$/.test(kid)) return 'no_kid';
     if (use !== undefined && use !== 'sig') return 'key_use';
     if (ops !== undefined && !(Array.isArray(ops) && ops.includes('verify'))) return 'key_ops';
-    for (const name of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k']) {
-      // Security: the issuer published a private key; whoever read the set can sign with it.
-      if (jwk[name] !== undefined) return 'private_key';
-    }
+    // Security: the issuer published a private key; whoever read the set can sign with it.
+    if (hasPrivateMember(jwk)) return 'private_key';
     const alg = this.algorithmOf(jwk.alg, kty, crv);
     if (alg === undefined) return jwk.alg === undefined ? 'no_alg' : 'alg';
-    const picked: Record<string, unknown> = { kty, kid, alg, use: 'sig' };
-    for (const name of ['crv', 'x', 'y', 'n', 'e']) {
-      if (jwk[name] !== undefined) picked[name] = jwk[name];
-    }
-    return picked as unknown as Jwk;
+    const members = publicMembersOf(jwk);
+    if (members === undefined) return 'invalid_jwk';
+    return { ...members, kid, alg, use: 'sig' } as unknown as Jwk;
   }
 
   /**

@@ -1,4 +1,4 @@
-import { isTesseraError } from '@tessera/core';
+import { isTesseraError, type TesseraError } from '@tessera/core';
 
 /** Token responses and errors about tokens are never stored by a cache (RFC 6749 section 5.1). */
 export const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' } as const;
@@ -41,11 +41,41 @@ export function unavailable(retryAfter: number): Response {
   );
 }
 
+/** DPoP refusals that are the token's binding at fault (answered `invalid_token`), not the proof. */
+const TOKEN_BINDING_REASONS = new Set(['proof_required', 'token_not_bound', 'key_mismatch']);
+
 /**
- * The answer to an access-token error. Security: the body names a category, never the token, and
- * does not tell revoked from forged (both "invalid"); only expiry is told apart, because it tells a
- * well-behaved client to refresh.
+ * What a token error tells the client, under either scheme. Security: the body names a category,
+ * never the token, and does not tell revoked from forged (both "invalid"); only expiry is told apart,
+ * because it tells a well-behaved client to refresh, and a DPoP-bound token sent without its proof,
+ * because it tells the client how to present it.
  */
+function tokenProblem(
+  error: TesseraError,
+  scope: string | undefined,
+): { status: 401 | 403; error: string; description: string; scope?: string } {
+  if (error.code === 'ERR_TOKEN_SCOPE') {
+    return {
+      status: 403,
+      error: 'insufficient_scope',
+      description: 'the access token lacks a required scope',
+      ...(scope === undefined ? {} : { scope }),
+    };
+  }
+  // The binding (the token's key against the proof's) is the token's problem; the rest, the proof's.
+  if (error.code === 'ERR_DPOP_PROOF' && !TOKEN_BINDING_REASONS.has(error.reason ?? '')) {
+    return { status: 401, error: 'invalid_dpop_proof', description: 'the DPoP proof is invalid' };
+  }
+  const description =
+    error.code === 'ERR_TOKEN_EXPIRED'
+      ? 'the access token expired'
+      : error.reason === 'proof_required'
+        ? 'the access token is DPoP-bound: present it with a DPoP proof'
+        : 'the access token is invalid';
+  return { status: 401, error: 'invalid_token', description };
+}
+
+/** The answer to an access-token error under the Bearer scheme (RFC 6750), or a 503. */
 export function accessErrorResponse(
   error: unknown,
   realm: string,
@@ -53,16 +83,8 @@ export function accessErrorResponse(
   scope: string | undefined,
 ): Response {
   if (!isTesseraError(error) || error.code === 'ERR_UNAVAILABLE') return unavailable(retryAfter);
-  if (error.code === 'ERR_TOKEN_SCOPE') {
-    return challenge(403, realm, {
-      error: 'insufficient_scope',
-      description: 'the access token lacks a required scope',
-      ...(scope === undefined ? {} : { scope }),
-    });
-  }
-  const description =
-    error.code === 'ERR_TOKEN_EXPIRED' ? 'the access token expired' : 'the access token is invalid';
-  return challenge(401, realm, { error: 'invalid_token', description });
+  const problem = tokenProblem(error, scope);
+  return challenge(problem.status, realm, problem);
 }
 
 /**
@@ -87,13 +109,10 @@ export function dpopChallenge(
   );
 }
 
-/** DPoP refusals that are the token's binding at fault (answered `invalid_token`), not the proof. */
-const TOKEN_BINDING_REASONS = new Set(['proof_required', 'token_not_bound', 'key_mismatch']);
-
 /**
  * The answer to an error of a DPoP request, or of a DPoP-bound token presented as a bearer token:
- * the same categories as {@link accessErrorResponse}, under the `DPoP` scheme; a proof problem is
- * `invalid_dpop_proof`, a missing or stale nonce `use_dpop_nonce` with the current one.
+ * the categories of {@link accessErrorResponse} under the `DPoP` scheme, and a missing or stale
+ * nonce as `use_dpop_nonce` with the current one.
  */
 export async function dpopErrorResponse(
   error: unknown,
@@ -103,36 +122,15 @@ export async function dpopErrorResponse(
   dpop: { readonly algs: string; readonly nonces?: { current(): Promise<string> } | undefined },
 ): Promise<Response> {
   if (!isTesseraError(error) || error.code === 'ERR_UNAVAILABLE') return unavailable(retryAfter);
-  if (error.code === 'ERR_TOKEN_SCOPE') {
-    return dpopChallenge(403, realm, dpop.algs, {
-      error: 'insufficient_scope',
-      description: 'the access token lacks a required scope',
-      ...(scope === undefined ? {} : { scope }),
-    });
+  if (error.code === 'ERR_DPOP_PROOF' && error.reason === 'use_dpop_nonce' && dpop.nonces !== undefined) {
+    return dpopChallenge(
+      401,
+      realm,
+      dpop.algs,
+      { error: 'use_dpop_nonce', description: 'the resource server requires a DPoP nonce' },
+      await dpop.nonces.current(),
+    );
   }
-  if (error.code === 'ERR_DPOP_PROOF') {
-    if (error.reason === 'use_dpop_nonce' && dpop.nonces !== undefined) {
-      return dpopChallenge(
-        401,
-        realm,
-        dpop.algs,
-        { error: 'use_dpop_nonce', description: 'the resource server requires a DPoP nonce' },
-        await dpop.nonces.current(),
-      );
-    }
-    // The binding (the token's key against the proof's) is the token's problem; the rest, the proof's.
-    if (!TOKEN_BINDING_REASONS.has(error.reason ?? '')) {
-      return dpopChallenge(401, realm, dpop.algs, {
-        error: 'invalid_dpop_proof',
-        description: 'the DPoP proof is invalid',
-      });
-    }
-  }
-  const description =
-    error.code === 'ERR_TOKEN_EXPIRED'
-      ? 'the access token expired'
-      : error.reason === 'proof_required'
-        ? 'the access token is DPoP-bound: present it with a DPoP proof'
-        : 'the access token is invalid';
-  return dpopChallenge(401, realm, dpop.algs, { error: 'invalid_token', description });
+  const problem = tokenProblem(error, scope);
+  return dpopChallenge(problem.status, realm, dpop.algs, problem);
 }

@@ -1,4 +1,5 @@
 import { BASE64URL_ALPHABET, SIX_BITS } from '../base64url-alphabet.js';
+import { PRIVATE_JWK_MEMBERS, publicMembersOf } from '../jwk-members.js';
 import type { Answer, AsymmetricAlgorithm, Bytes, ImportedKey, JwkMembers, Platform } from './port.js';
 import { every, sleep } from './timers.js';
 
@@ -151,7 +152,7 @@ function parameters(alg: AsymmetricAlgorithm, jwk: JwkMembers) {
   }
 }
 
-const PRIVATE_MEMBERS = new Set(['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k']);
+const PRIVATE_MEMBERS = new Set(PRIVATE_JWK_MEMBERS);
 /** Members that WebCrypto checks against the usage it is asked for; the caller checked them already. */
 const USAGE_MEMBERS = new Set(['alg', 'use', 'key_ops', 'ext', 'kid']);
 
@@ -176,9 +177,7 @@ async function importKey(jwk: JwkMembers, alg: AsymmetricAlgorithm): Promise<Imp
       'verify',
     ]);
     const exported = (await crypto.subtle.exportKey('jwk', publicKey)) as Record<string, unknown>;
-    const publicJwk: Record<string, string> = {};
-    for (const name of ['kty', 'crv', 'x', 'y', 'n', 'e'])
-      if (typeof exported[name] === 'string') publicJwk[name] = exported[name];
+    const publicJwk = publicMembersOf(exported, Number.POSITIVE_INFINITY) ?? {};
     const algorithm = publicKey.algorithm as Partial<RsaHashedKeyAlgorithm & EcKeyAlgorithm>;
     const kind =
       importAs.name === 'Ed25519'

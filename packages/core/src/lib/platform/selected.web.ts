@@ -1,3 +1,4 @@
+import { ConfigError } from '../../errors.js';
 import { webPlatform } from './platform.web.js';
 import type { Platform } from './port.js';
 
@@ -8,9 +9,9 @@ import type { Platform } from './port.js';
 export const cryptoPlatform: Platform = webPlatform;
 
 const needsNode = (): never => {
-  throw new Error(
-    'tessera: this package needs synchronous crypto (node:crypto); only @tessera/core runs here',
-  );
+  throw new ConfigError('this package needs synchronous crypto (node:crypto); only @tessera/core runs here', {
+    reason: 'needs_node',
+  });
 };
 
 /**
