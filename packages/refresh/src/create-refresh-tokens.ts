@@ -1,4 +1,6 @@
 import {
+  ConfigError,
+  DpopProofError,
   RefreshExpiredError,
   RefreshInvalidError,
   RefreshReusedError,
@@ -64,6 +66,31 @@ export interface SessionInfo {
   readonly meta: SessionMeta;
   /** The user's revocation epoch when the session began, if given. */
   readonly epoch?: number;
+  /** True when the session is bound to a DPoP key: each refresh needs a proof by that key. */
+  readonly bound: boolean;
+}
+
+/** What {@link RefreshTokens.issue} takes. */
+export interface IssueRefreshInput {
+  /** The session's user: 1-16,384 characters. */
+  readonly sub: string;
+  /** Device metadata for the devices page and anomaly checks. */
+  readonly meta?: SessionMeta;
+  /** The user's revocation epoch now (see `@tessera/denylist`). */
+  readonly epoch?: number;
+  /**
+   * Binds the session to a DPoP key (RFC 9449, public clients): the thumbprint of the login's
+   * verified proof. Every rotation then needs a proof by that key (`rotate(token, { jkt })`).
+   */
+  readonly jkt?: string;
+}
+
+/** What {@link RefreshTokens.rotate} takes beside the token. */
+export interface RotateRefreshOptions {
+  /** New device metadata, compared with the stored one (`previousMeta`) and recorded. */
+  readonly meta?: SessionMeta;
+  /** The thumbprint of the key of the request's verified DPoP proof, if it carried one. */
+  readonly jkt?: string;
 }
 
 /** What {@link RefreshTokens.issue} returns. */
@@ -92,6 +119,8 @@ export interface RotatedRefreshToken {
   readonly retried: boolean;
   /** The session's times after this rotation (device metadata: see `list`). */
   readonly session: Omit<SessionInfo, 'meta'>;
+  /** The DPoP key the session is bound to (the proof's, checked by the store), if bound. */
+  readonly jkt?: string;
   /**
    * The device metadata stored before this call, present only when `meta` was passed: compare it
    * with the new one to spot a changed user agent or IP between rotations.
@@ -101,10 +130,14 @@ export interface RotatedRefreshToken {
 
 /** The refresh-token service returned by {@link createRefreshTokens}. */
 export interface RefreshTokens {
-  /** Starts a new session (always a new family: no fixation). `sub`: 1-16,384 characters. */
-  issue(input: { sub: string; meta?: SessionMeta; epoch?: number }): Promise<IssuedRefreshToken>;
-  /** Rotates a refresh token (see docs/refresh-tokens.md for the state machine). */
-  rotate(token: string, options?: { meta?: SessionMeta }): Promise<RotatedRefreshToken>;
+  /** Starts a new session (always a new family: no fixation), bound to a DPoP key with `jkt`. */
+  issue(input: IssueRefreshInput): Promise<IssuedRefreshToken>;
+  /**
+   * Rotates a refresh token (see docs/refresh-tokens.md for the state machine). A bound session's
+   * token needs `jkt`, the thumbprint of a proof by its key: otherwise `ERR_DPOP_PROOF` (reason
+   * `proof_required` or `key_mismatch`) and nothing changes.
+   */
+  rotate(token: string, options?: RotateRefreshOptions): Promise<RotatedRefreshToken>;
   /**
    * Revokes one session. False when there was no such live session, or, with `options.owner`, when
    * it is not a session of that subject (a devices page passes the signed-in user: someone else's id
@@ -141,6 +174,21 @@ function checkReason(reason: unknown): void {
   }
 }
 
+/** An RFC 7638 SHA-256 thumbprint: 43 base64url characters. */
+const THUMBPRINT = /^[A-Za-z0-9_-]{43}$/;
+
+function checkJkt(jkt: unknown, doing: string): asserts jkt is string | undefined {
+  if (jkt !== undefined && (typeof jkt !== 'string' || !THUMBPRINT.test(jkt))) {
+    throw new TokenClaimsError(
+      `${doing}: "jkt" must be an RFC 7638 SHA-256 thumbprint (43 base64url characters)`,
+      {
+        reason: 'invalid_input',
+        claim: 'jkt',
+      },
+    );
+  }
+}
+
 /** A subject (`sub` of a new session, the `owner` of a revocation): the rule of every package. */
 function requireSubject(value: unknown, claim: 'sub' | 'owner', doing: string): void {
   if (!isWellFormedId(value)) {
@@ -165,12 +213,9 @@ export function createRefreshTokens(options: RefreshTokensOptions): RefreshToken
   const config = resolveRefreshOptions(options);
   const { store, current, secrets, idleTtlMs, absoluteTtlMs, graceMs, maxSessionsPerUser, clock } = config;
 
-  async function issue(input: {
-    sub: string;
-    meta?: SessionMeta;
-    epoch?: number;
-  }): Promise<IssuedRefreshToken> {
+  async function issue(input: IssueRefreshInput): Promise<IssuedRefreshToken> {
     requireSubject(input?.sub, 'sub', 'cannot issue a refresh token');
+    checkJkt(input.jkt, 'cannot issue a refresh token');
     if (input.epoch !== undefined && !(Number.isSafeInteger(input.epoch) && input.epoch >= 0)) {
       throw new TokenClaimsError('cannot issue a refresh token: "epoch" must be a non-negative integer', {
         reason: 'invalid_input',
@@ -193,19 +238,31 @@ export function createRefreshTokens(options: RefreshTokensOptions): RefreshToken
       idleExpiresAt: now + Math.min(idleTtlMs, absoluteTtlMs),
       ...(input.epoch === undefined ? {} : { epoch: input.epoch }),
       meta: cleanMeta(input.meta),
+      ...(input.jkt === undefined ? {} : { jkt: input.jkt }),
     };
     const evicted = await guard(() => store.create(record, maxSessionsPerUser));
-    return { token: formatToken(current, sessionId, 0, nonce), session: info(record), evicted };
+    const bound = input.jkt !== undefined;
+    return { token: formatToken(current, sessionId, 0, nonce, bound), session: info(record), evicted };
   }
 
   async function rotate(
     token: string,
-    rotateOptions: { meta?: SessionMeta } = {},
+    rotateOptions: RotateRefreshOptions = {},
   ): Promise<RotatedRefreshToken> {
     // Security: MAC first. Garbage and forgeries never reach the store, so they cannot touch a session.
     const parsed = parseToken(token, secrets);
     if (parsed === undefined)
       throw new RefreshInvalidError('the refresh token is not valid', { reason: 'malformed' });
+    const { jkt } = rotateOptions;
+    checkJkt(jkt, 'cannot rotate');
+    // Security: the token itself says it is bound (under its MAC): without a proof it is refused
+    // here, before the store, whatever the store does with bindings.
+    if (parsed.bound && jkt === undefined) {
+      throw new DpopProofError('the refresh token is DPoP-bound: present it with a proof of its key', {
+        reason: 'proof_required',
+        sessionId: parsed.sessionId,
+      });
+    }
     const request: Mutable<RotateRequest> = {
       sessionId: parsed.sessionId,
       generation: parsed.generation,
@@ -215,6 +272,7 @@ export function createRefreshTokens(options: RefreshTokensOptions): RefreshToken
       idleTtlMs,
     };
     if (rotateOptions.meta !== undefined) request.meta = cleanMeta(rotateOptions.meta);
+    if (jkt !== undefined) request.jkt = jkt;
     // Inline rather than `guard`: one promise fewer on the hot path, same mapping.
     let outcome: RotateOutcome;
     try {
@@ -241,6 +299,12 @@ export function createRefreshTokens(options: RefreshTokensOptions): RefreshToken
           sessionId,
           sub: outcome.session.sub,
         });
+      case 'key_mismatch':
+        throw new DpopProofError('the proof is by another key than the session is bound to', {
+          reason: 'key_mismatch',
+          sessionId,
+          sub: outcome.session.sub,
+        });
       case 'reused':
         throw new RefreshReusedError('refresh token reuse detected: the session is revoked', {
           reason: 'reuse',
@@ -250,9 +314,10 @@ export function createRefreshTokens(options: RefreshTokensOptions): RefreshToken
       case 'rotated':
       case 'retry': {
         const { session } = outcome;
+        if (parsed.bound && session.jkt !== jkt) await storeIgnoresBinding(sessionId);
         // The successor is a pure function of the token and the session's secret: a retry gets the same one.
         const rotated: Mutable<RotatedRefreshToken> = {
-          token: formatToken(parsed.secret, sessionId, session.generation, parsed.nonce),
+          token: formatToken(parsed.secret, sessionId, session.generation, parsed.nonce, parsed.bound),
           sessionId,
           sub: session.sub,
           epoch: session.epoch,
@@ -261,9 +326,22 @@ export function createRefreshTokens(options: RefreshTokensOptions): RefreshToken
           session: times(sessionId, session),
         };
         if (session.previousMeta !== undefined) rotated.previousMeta = session.previousMeta;
+        if (session.jkt !== undefined) rotated.jkt = session.jkt;
         return rotated;
       }
     }
+  }
+
+  /**
+   * A bound token rotated by a store that did not vouch for the key (a custom store that drops
+   * `jkt`): the chain is ended, never handed out, and the store named as the fault.
+   */
+  async function storeIgnoresBinding(sessionId: string): Promise<never> {
+    await guard(() => store.revoke(sessionId, 'store_ignores_binding', clock())).catch(() => false);
+    throw new ConfigError(
+      'the refresh store does not keep DPoP bindings (run describeRefreshStoreContract on it): the session is revoked',
+      { reason: 'store_ignores_binding', sessionId },
+    );
   }
 
   async function revoke(
@@ -346,5 +424,6 @@ function times(sessionId: string, session: RotatedSession | SessionRecord): Omit
     expiresAt: new Date(Math.min(session.idleExpiresAt, session.absoluteExpiresAt)),
     absoluteExpiresAt: new Date(session.absoluteExpiresAt),
     ...(session.epoch === undefined ? {} : { epoch: session.epoch }),
+    bound: session.jkt !== undefined,
   };
 }

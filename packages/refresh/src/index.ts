@@ -6,9 +6,11 @@
 export {
   createRefreshTokens,
   type IssuedRefreshToken,
+  type IssueRefreshInput,
   type RefreshTokens,
   type RefreshTokensOptions,
   type RotatedRefreshToken,
+  type RotateRefreshOptions,
   type SessionInfo,
 } from './create-refresh-tokens.js';
 export { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from './memory-store.js';

@@ -281,6 +281,7 @@ function assertStorable(record: SessionRecord): void {
     // Stored plus 1 (0 means live), so one less room at the top.
     offsetFits(record.revokedAt === undefined ? undefined : record.revokedAt + 1) &&
     record.secretId.length <= 255 &&
+    (record.jkt === undefined || (record.jkt.length > 0 && record.jkt.length <= 255)) &&
     record.nonceDigest.length === NONCE_DIGEST_LENGTH &&
     [record.sub, record.meta.userAgent, record.meta.ip, record.meta.label].every(textFits);
   if (!ok) throw new RangeError('createRedisStore: session record out of the storable range');
@@ -319,6 +320,7 @@ function recordToFields(record: SessionRecord): [string, string | number][] {
   if (record.revokedAt !== undefined)
     fields.push(['v', record.revokedAt], ['w', record.revokedReason ?? 'revoked']);
   if (record.epoch !== undefined) fields.push(['e', record.epoch]);
+  if (record.jkt !== undefined) fields.push(['j', record.jkt]);
   return [...fields, ...metaFields(record.meta)];
 }
 
@@ -331,13 +333,21 @@ function pushRotateArguments(args: string[], request: RotateRequest): void {
   // -1: no metadata wanted back; else the number of metadata arguments that follow (maybe 0).
   const pairs = request.meta === undefined ? undefined : metaFields(request.meta);
   args.push(
-    `${request.generation} ${request.nonceDigest} ${request.now} ${request.graceMs} ${request.idleTtlMs} ${pairs === undefined ? -1 : pairs.length * 2}`,
+    `${request.generation} ${request.nonceDigest} ${request.now} ${request.graceMs} ${request.idleTtlMs} ${pairs === undefined ? -1 : pairs.length * 2} ${request.jkt ?? '-'}`,
   );
   if (pairs !== undefined) for (const [field, value] of pairs) args.push(field, value);
 }
 
 /** The rotate script's statuses (see src/lua/rotate.lua), by code. */
-const ROTATE_STATUS = ['unknown', 'rotated', 'retry', 'reused', 'revoked', 'expired'] as const;
+const ROTATE_STATUS = [
+  'unknown',
+  'rotated',
+  'retry',
+  'reused',
+  'revoked',
+  'expired',
+  'key_mismatch',
+] as const;
 
 /** The rotate script's flat reply (see src/lua/rotate.lua) to one outcome per request, in order. */
 function rotateOutcomes(
@@ -350,18 +360,23 @@ function rotateOutcomes(
     const code = reply[at];
     const status = typeof code === 'number' ? ROTATE_STATUS[code] : undefined;
     const withMeta = request.meta !== undefined;
+    // What follows each reply: the stored metadata when asked, then the session's key when asked.
+    const extra = (withMeta ? ROTATE_REPLY.meta : 0) + (request.jkt === undefined ? 0 : ROTATE_REPLY.key);
     if (status === 'unknown') {
       outcomes.push({ status });
       at += ROTATE_REPLY.unknown;
     } else if (status === 'rotated') {
-      outcomes.push({ status, session: rotatedSession(reply, at, request) });
-      at += ROTATE_REPLY.rotated + (withMeta ? ROTATE_REPLY.meta : 0);
+      const session = rotatedSession(reply, at, request);
+      if (request.jkt !== undefined) withKey(session, reply[at + ROTATE_REPLY.rotated + extra - 1]);
+      outcomes.push({ status, session });
+      at += ROTATE_REPLY.rotated + extra;
     } else if (status !== undefined) {
       const session = otherSession(reply, at, status, withMeta);
+      if (request.jkt !== undefined) withKey(session, reply[at + ROTATE_REPLY.full + extra - 1]);
       if (status === 'expired')
         outcomes.push({ status, session, reason: reply[at + 1] === 'absolute' ? 'absolute' : 'idle' });
       else outcomes.push({ status, session });
-      at += ROTATE_REPLY.full + (withMeta ? ROTATE_REPLY.meta : 0);
+      at += ROTATE_REPLY.full + extra;
     } else if (code === -1) {
       outcomes.push(new Error(`the rotate script failed: ${String(reply[at + 1])}`));
       at += ROTATE_REPLY.failed;
@@ -373,6 +388,11 @@ function rotateOutcomes(
     }
   }
   return outcomes;
+}
+
+/** Records the session's key of a reply ('' or missing: unbound). */
+function withKey(session: Mutable<RotatedSession>, key: Field | undefined): void {
+  if (typeof key === 'string' && key !== '') session.jkt = key;
 }
 
 /**
@@ -402,7 +422,7 @@ function otherSession(
   at: number,
   status: (typeof ROTATE_STATUS)[number],
   withMeta: boolean,
-): RotatedSession {
+): Mutable<RotatedSession> {
   const [, detail, sub, generation, createdAt, lastUsedAt, absoluteExpiresAt, idleExpiresAt, epoch] =
     reply.slice(at, at + 9);
   const revoked = status === 'revoked' || status === 'reused';
@@ -449,6 +469,7 @@ function fieldsToRecord(sessionId: string, values: readonly Field[], offset = 0)
   const meta = metaOf(values[offset + AT.ua], values[offset + AT.ip], values[offset + AT.lb]);
   const revokedAt = optionalNumber(AT.v);
   const epoch = optionalNumber(AT.e);
+  const jkt = text(AT.j);
   return {
     sessionId,
     sub: text(AT.s),
@@ -463,5 +484,6 @@ function fieldsToRecord(sessionId: string, values: readonly Field[], offset = 0)
     ...(revokedAt === undefined ? {} : { revokedAt, revokedReason: text(AT.w) }),
     ...(epoch === undefined ? {} : { epoch }),
     meta,
+    ...(jkt === '' ? {} : { jkt }),
   };
 }

@@ -48,6 +48,11 @@ export interface SessionRecord {
   readonly epoch?: number;
   /** The device metadata last recorded. */
   readonly meta: SessionMeta;
+  /**
+   * The RFC 7638 thumbprint of the DPoP key the session is bound to (public clients): every rotation
+   * must present a proof by that key. Undefined for an unbound (bearer) session.
+   */
+  readonly jkt?: string;
 }
 
 /** What a store's `rotate` receives: one presented token, already MAC-checked. */
@@ -66,6 +71,11 @@ export interface RotateRequest {
   readonly idleTtlMs: number;
   /** New metadata to record with a rotation (fields present replace the stored ones). */
   readonly meta?: SessionMeta;
+  /**
+   * The thumbprint of the key of the request's verified DPoP proof, if it carried one. A bound
+   * session whose `jkt` differs (or is absent here) answers `key_mismatch` and is left unchanged.
+   */
+  readonly jkt?: string;
 }
 
 /**
@@ -94,6 +104,11 @@ export interface RotatedSession {
    * that a caller can spot a changed user agent or IP between rotations.
    */
   readonly previousMeta?: SessionMeta;
+  /**
+   * The key the session is bound to; must be reported whenever the request carried a `jkt` (the
+   * service refuses a rotation of a bound token whose store does not vouch for the key).
+   */
+  readonly jkt?: string;
 }
 
 /**
@@ -101,6 +116,8 @@ export interface RotatedSession {
  * - `rotated`: the current generation was presented; the session now holds generation + 1;
  * - `retry`: the previous generation within the grace window; the session is unchanged;
  * - `reused`: an older generation, or the previous one after the window; the session is now revoked;
+ * - `key_mismatch`: the session is bound to a DPoP key and the request's proof is by another key (or
+ *   there is none); checked right after the nonce, before anything else, and nothing changes;
  * - `expired`: idle or absolute lifetime over; `revoked`: revoked earlier, or a generation ahead of
  *   the record was presented (the store lost rotations: the session is revoked now, reason
  *   `store_behind`); `unknown`: no such session (or the nonce does not match, or the stored record
@@ -109,7 +126,7 @@ export interface RotatedSession {
 export type RotateOutcome =
   | {
       /** What the state machine decided. */
-      readonly status: 'rotated' | 'retry' | 'reused' | 'revoked';
+      readonly status: 'rotated' | 'retry' | 'reused' | 'revoked' | 'key_mismatch';
       /** The session as it stands after the call. */
       readonly session: RotatedSession;
     }

@@ -45,8 +45,8 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
 
 /**
  * Registers the contract suite for one store: issue and rotate, the grace window, reuse, lifetimes,
- * revocation, the per-user cap, listing order, secrets rotation, no token in the store, hostile
- * subjects and typed refusals. `open` gets the clock the store must use.
+ * revocation, the per-user cap, listing order, secrets rotation, DPoP-bound sessions, no token in
+ * the store, hostile subjects and typed refusals. `open` gets the clock the store must use.
  */
 export function describeRefreshStoreContract(
   name: string,
@@ -353,6 +353,84 @@ export function describeRefreshStoreContract(
         expect((await tokens.list(sub)).map((s) => s.sub)).toEqual([sub]);
         expect(await tokens.revokeAll(sub)).toHaveLength(1);
       }
+    });
+
+    describe("DPoP-bound sessions (RFC 9449 section 5: a public client's refresh token needs its key)", () => {
+      const KEY = 'k'.repeat(43);
+      const OTHER = 'o'.repeat(43);
+      const reasonOf = async (promise: Promise<unknown>) => {
+        try {
+          await promise;
+          return 'resolved';
+        } catch (error) {
+          return isTesseraError(error) ? `${error.code}:${error.reason}` : `foreign: ${String(error)}`;
+        }
+      };
+
+      it("only a proof by the session's key rotates it; another key, or none, changes nothing", async () => {
+        const tokens = refresh();
+        const issued = await tokens.issue({ sub: 'bound-ann', jkt: KEY });
+        expect(issued.token).toMatch(/^rd1\.s1\./);
+        expect(issued.session.bound).toBe(true);
+        expect(await reasonOf(tokens.rotate(issued.token))).toBe('ERR_DPOP_PROOF:proof_required');
+        expect(await reasonOf(tokens.rotate(issued.token, { jkt: OTHER }))).toBe(
+          'ERR_DPOP_PROOF:key_mismatch',
+        );
+        expect(
+          await reasonOf(tokens.rotate(issued.token, { jkt: OTHER, meta: { userAgent: 'Thief' } })),
+        ).toBe('ERR_DPOP_PROOF:key_mismatch');
+        // Nothing moved: the owner rotates generation 0, and the thief's user agent was not recorded.
+        const next = await tokens.rotate(issued.token, { jkt: KEY, meta: { userAgent: 'UA/1' } });
+        expect(next).toMatchObject({ generation: 1, retried: false, jkt: KEY });
+        expect(next.previousMeta).toEqual({});
+        expect(next.token).toMatch(/^rd1\./);
+        // A retry within the grace window needs the key too.
+        expect(await reasonOf(tokens.rotate(issued.token, { jkt: OTHER }))).toBe(
+          'ERR_DPOP_PROOF:key_mismatch',
+        );
+        expect((await tokens.rotate(issued.token, { jkt: KEY })).retried).toBe(true);
+        const listed = await tokens.list('bound-ann');
+        expect(listed.map((s) => [s.bound, s.meta])).toEqual([[true, { userAgent: 'UA/1' }]]);
+      });
+
+      it('the binding survives every rewrite: new metadata, revocation, reuse', async () => {
+        const tokens = refresh();
+        const a = await tokens.issue({ sub: 'bound-bo', jkt: KEY, meta: { userAgent: 'UA/1' } });
+        const a1 = await tokens.rotate(a.token, { jkt: KEY, meta: { userAgent: 'UA/2', ip: '10.0.0.2' } });
+        expect(await reasonOf(tokens.rotate(a1.token, { jkt: OTHER }))).toBe('ERR_DPOP_PROOF:key_mismatch');
+        const a2 = await tokens.rotate(a1.token, { jkt: KEY });
+        expect(a2.generation).toBe(2);
+        // Reuse with the key revokes the session; afterwards another key still learns nothing.
+        time.now += 11 * SECOND;
+        expect(await reasonOf(tokens.rotate(a.token, { jkt: KEY }))).toBe('ERR_REFRESH_REUSED:reuse');
+        expect(await reasonOf(tokens.rotate(a2.token, { jkt: OTHER }))).toBe('ERR_DPOP_PROOF:key_mismatch');
+        expect(await reasonOf(tokens.rotate(a2.token, { jkt: KEY }))).toBe('ERR_SESSION_REVOKED:reuse');
+        const b = await tokens.issue({ sub: 'bound-bo', jkt: KEY });
+        expect(await tokens.revoke(b.session.sessionId, 'logout')).toBe(true);
+        expect(await reasonOf(tokens.rotate(b.token, { jkt: OTHER }))).toBe('ERR_DPOP_PROOF:key_mismatch');
+        expect(await reasonOf(tokens.rotate(b.token, { jkt: KEY }))).toBe('ERR_SESSION_REVOKED:logout');
+      });
+
+      it('an unbound session rotates with or without a proof, and stays unbound', async () => {
+        const tokens = refresh();
+        const issued = await tokens.issue({ sub: 'bearer-cy' });
+        expect(issued.session.bound).toBe(false);
+        const next = await tokens.rotate(issued.token, { jkt: KEY, meta: { userAgent: 'UA/1' } });
+        expect(next.jkt).toBeUndefined();
+        expect(next.token).toMatch(/^rt1\./);
+        expect((await tokens.rotate(next.token)).generation).toBe(2);
+        expect((await tokens.list('bearer-cy')).map((s) => s.bound)).toEqual([false]);
+      });
+
+      it('refuses a malformed key thumbprint with a typed error', async () => {
+        const tokens = refresh();
+        const { token } = await tokens.issue({ sub: 'bound-di', jkt: KEY });
+        for (const jkt of ['', 'short', `${KEY}=`, 'é'.repeat(43), 7 as unknown as string]) {
+          expect(await codeOf(tokens.issue({ sub: 'bound-di', jkt }))).toBe('ERR_TOKEN_CLAIMS');
+          expect(await codeOf(tokens.rotate(token, { jkt }))).toBe('ERR_TOKEN_CLAIMS');
+        }
+        expect((await tokens.rotate(token, { jkt: KEY })).generation).toBe(1);
+      });
     });
 
     it('refuses bad input with typed errors', async () => {

@@ -1,7 +1,8 @@
 /**
  * Model-based test: arbitrary sequences of issue / rotate / replay / revoke / revokeAll / clock
  * advance, run against the real service on each store and against a small pure model; every outcome
- * must agree.
+ * must agree. Sessions are bearer or bound to one of two DPoP keys, and each presentation carries a
+ * proof by either key or none.
  */
 import { randomUUID } from 'node:crypto';
 import { isTesseraError } from '@tessera/core';
@@ -22,6 +23,8 @@ const ABSOLUTE = 180_000;
 const GRACE = 10_000;
 const CAP = 3;
 const USERS = ['u0', 'u1:{x}', 'u2\n*'];
+/** Two DPoP key thumbprints. */
+const KEYS = ['A'.repeat(43), 'B'.repeat(43)] as const;
 
 interface ModelSession {
   readonly id: string;
@@ -33,6 +36,8 @@ interface ModelSession {
   idle: number;
   revoked: boolean;
   gone: boolean;
+  /** The DPoP key the session is bound to (an index into KEYS), if bound. */
+  readonly key: number | undefined;
   /** The token of each generation, as the real service returned it. */
   readonly tokens: string[];
 }
@@ -60,9 +65,18 @@ function modelRotate(
   model: Model,
   s: ModelSession,
   generation: number,
+  proofKey: number | undefined,
 ): { ok: true; generation: number; retried: boolean } | { ok: false; codes: string[] } {
   const now = model.now;
+  // A bound token without a proof is refused before the store; with another key's proof, by the
+  // store, before anything else (but a swept record is unknown).
+  if (s.key !== undefined && proofKey === undefined) return { ok: false, codes: ['ERR_DPOP_PROOF'] };
   if (s.gone) return { ok: false, codes: ['ERR_REFRESH_INVALID'] };
+  if (s.key !== undefined && proofKey !== s.key)
+    return {
+      ok: false,
+      codes: now >= s.absolute ? ['ERR_DPOP_PROOF', 'ERR_REFRESH_INVALID'] : ['ERR_DPOP_PROOF'],
+    };
   if (s.revoked) return { ok: false, codes: ['ERR_SESSION_REVOKED'] };
   // Past the absolute expiry the memory store may already have swept the record: unknown is fine too.
   if (now >= s.absolute) return { ok: false, codes: ['ERR_REFRESH_EXPIRED', 'ERR_REFRESH_INVALID'] };
@@ -92,11 +106,15 @@ async function outcome(
 }
 
 class Issue implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly user: number) {}
+  constructor(
+    readonly user: number,
+    readonly key: number | undefined,
+  ) {}
   check = () => true;
   async run(model: Model, real: Real): Promise<void> {
     const sub = USERS[this.user]!;
-    const issued = await real.refresh.issue({ sub });
+    const issued = await real.refresh.issue(this.key === undefined ? { sub } : { sub, jkt: KEYS[this.key]! });
+    expect(issued.session.bound).toBe(this.key !== undefined);
     const s: ModelSession = {
       id: issued.session.sessionId,
       sub,
@@ -107,6 +125,7 @@ class Issue implements fc.AsyncCommand<Model, Real> {
       idle: model.now + IDLE,
       revoked: false,
       gone: false,
+      key: this.key,
       tokens: [issued.token],
     };
     model.sessions.push(s);
@@ -118,7 +137,7 @@ class Issue implements fc.AsyncCommand<Model, Real> {
     for (const o of evicted) o.gone = true;
     expect([...issued.evicted].sort()).toEqual(evicted.map((o) => o.id).sort());
   }
-  toString = () => `issue(${this.user})`;
+  toString = () => `issue(${this.user}, key ${this.key})`;
 }
 
 /** Presents a token of a session: the current one (age 0), the previous (1) or an older one (2+). */
@@ -126,25 +145,30 @@ class Present implements fc.AsyncCommand<Model, Real> {
   constructor(
     readonly pick: number,
     readonly age: number,
+    /** The key of the request's proof (an index into KEYS), or none; `own`: the session's. */
+    readonly proof: number | 'own' | undefined,
   ) {}
   check = (model: Readonly<Model>) => model.sessions.length > 0;
   async run(model: Model, real: Real): Promise<void> {
     const s = model.sessions[this.pick % model.sessions.length]!;
     const generation = Math.max(0, s.tokens.length - 1 - this.age);
-    const expected = modelRotate(model, s, generation);
-    const actual = await outcome(real.refresh.rotate(s.tokens[generation]!));
+    const proofKey = this.proof === 'own' ? s.key : this.proof;
+    const expected = modelRotate(model, s, generation, proofKey);
+    const jkt = proofKey === undefined ? {} : { jkt: KEYS[proofKey]! };
+    const actual = await outcome(real.refresh.rotate(s.tokens[generation]!, jkt));
     if (expected.ok) {
       expect(actual).toMatchObject({ ok: true, generation: expected.generation, retried: expected.retried });
       if (actual.ok) {
         if (expected.retried) expect(actual.token).toBe(s.tokens[expected.generation]);
         else s.tokens.push(actual.token);
+        expect(actual.token.startsWith('rd1.')).toBe(s.key !== undefined);
       }
     } else {
       expect(actual.ok).toBe(false);
       if (!actual.ok) expect(expected.codes).toContain(actual.code);
     }
   }
-  toString = () => `present(${this.pick}, age ${this.age})`;
+  toString = () => `present(${this.pick}, age ${this.age}, proof ${this.proof})`;
 }
 
 class Revoke implements fc.AsyncCommand<Model, Real> {
@@ -186,9 +210,12 @@ class Advance implements fc.AsyncCommand<Model, Real> {
     real.time.now += this.ms;
     // list() agrees with the model about which sessions are live.
     for (const sub of USERS) {
-      const listed = (await real.refresh.list(sub)).map((s) => s.sessionId);
+      const listed = (await real.refresh.list(sub)).map((s) => [s.sessionId, s.bound]);
       expect(listed).toEqual(
-        ordered(model.sessions.filter((s) => s.sub === sub && live(s, model.now))).map((s) => s.id),
+        ordered(model.sessions.filter((s) => s.sub === sub && live(s, model.now))).map((s) => [
+          s.id,
+          s.key !== undefined,
+        ]),
       );
     }
   }
@@ -196,8 +223,16 @@ class Advance implements fc.AsyncCommand<Model, Real> {
 }
 
 const commands = [
-  fc.nat({ max: USERS.length - 1 }).map((u) => new Issue(u)),
-  fc.tuple(fc.nat(), fc.constantFrom(0, 0, 1, 1, 2, 3)).map(([p, a]) => new Present(p, a)),
+  fc
+    .tuple(fc.nat({ max: USERS.length - 1 }), fc.constantFrom(undefined, undefined, 0, 1))
+    .map(([u, k]) => new Issue(u, k)),
+  fc
+    .tuple(
+      fc.nat(),
+      fc.constantFrom(0, 0, 1, 1, 2, 3),
+      fc.constantFrom<number | 'own' | undefined>('own', 'own', 'own', 0, 1, undefined),
+    )
+    .map(([p, a, k]) => new Present(p, a, k)),
   fc.nat().map((p) => new Revoke(p)),
   fc
     .tuple(fc.nat({ max: USERS.length - 1 }), fc.option(fc.nat(), { nil: undefined }))

@@ -7,7 +7,7 @@ import { isTesseraError } from '@tessera/core';
 import { createRedisStore } from '@tessera/refresh/redis';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { INDEX_VERSION, RECORD_VERSION } from '../src/lib/scripts.js';
+import { BOUND_RECORD_VERSION, INDEX_VERSION, RECORD_VERSION } from '../src/lib/scripts.js';
 import { BACKENDS, NOW, openBackend, service, standaloneClient, testClock } from './support/backends.js';
 
 const code = (promise: Promise<unknown>) =>
@@ -22,43 +22,65 @@ const code = (promise: Promise<unknown>) =>
 describe('a stored record or index this version cannot read', () => {
   const client = standaloneClient();
 
-  async function oneSession(prefix: string, sub: string) {
+  async function oneSession(prefix: string, sub: string, jkt?: string) {
     const time = testClock(NOW);
     const refresh = service(createRedisStore({ client, prefix }), time.clock);
-    const issued = await refresh.issue({ sub, meta: { userAgent: 'UA/1' } });
+    const issued = await refresh.issue({
+      sub,
+      meta: { userAgent: 'UA/1' },
+      ...(jkt === undefined ? {} : { jkt }),
+    });
     const [key] = await client.keys(`${prefix}:s:*`);
     const [index] = await client.keys(`${prefix}:u:*`);
     return { time, refresh, issued, key: key!, index: index! };
   }
 
+  const JKT = 'K'.repeat(43);
+  const relabel = (version: number) => (raw: Buffer) =>
+    Buffer.concat([Buffer.from([version]), raw.subarray(1)]);
   it.each([
-    ['another version', (raw: Buffer) => Buffer.concat([Buffer.from([RECORD_VERSION + 1]), raw.subarray(1)])],
-    ['version 0 (before versions)', (raw: Buffer) => Buffer.concat([Buffer.from([0]), raw.subarray(1)])],
-    ['truncated in the fixed part', (raw: Buffer) => raw.subarray(0, 30)],
-    ['truncated in the tail', (raw: Buffer) => raw.subarray(0, raw.length - 3)],
-    ['empty', () => Buffer.alloc(0)],
-    ['bytes left over', (raw: Buffer) => Buffer.concat([raw, Buffer.from('x')])],
-  ])('a record of %s reads as no session: unknown, unlisted, left as it is', async (name, damage) => {
-    const prefix = `ver-${name.replace(/\W+/g, '-')}`;
-    const { refresh, issued, key } = await oneSession(prefix, 'ada');
-    const damaged = damage((await client.getBuffer(key))!);
-    await client.set(key, damaged, 'KEEPTTL');
-    expect(await code(refresh.rotate(issued.token))).toBe('ERR_REFRESH_INVALID:unknown_session');
-    expect(await code(refresh.rotate(issued.token, { meta: { userAgent: 'UA/2' } }))).toBe(
-      'ERR_REFRESH_INVALID:unknown_session',
-    );
-    expect(await refresh.list('ada')).toEqual([]);
-    expect(await refresh.revoke(issued.session.sessionId)).toBe(false);
-    // A new login for the same user works, and keeps the unreadable one listed for its own version.
-    const next = await refresh.issue({ sub: 'ada' });
-    expect((await refresh.list('ada')).map((s) => s.sessionId)).toEqual([next.session.sessionId]);
-    expect((await client.getBuffer(key))!.equals(damaged)).toBe(true);
-    // Log out everywhere deletes it (its token then names no session) and reports it.
-    expect([...(await refresh.revokeAll('ada'))].sort()).toEqual(
-      [issued.session.sessionId, next.session.sessionId].sort(),
-    );
-    expect(await client.exists(key)).toBe(0);
-  });
+    ['another version', relabel(BOUND_RECORD_VERSION + 1), false],
+    ['version 0 (before versions)', relabel(0), false],
+    ['truncated in the fixed part', (raw: Buffer) => raw.subarray(0, 30), false],
+    ['truncated in the tail', (raw: Buffer) => raw.subarray(0, raw.length - 3), false],
+    ['empty', () => Buffer.alloc(0), false],
+    ['bytes left over', (raw: Buffer) => Buffer.concat([raw, Buffer.from('x')]), false],
+    // The DPoP key of a bound record (version 2) is the layout's last field: never lost quietly.
+    ['the bound version without its key', relabel(BOUND_RECORD_VERSION), false],
+    ['a bound session cut before its key', (raw: Buffer) => raw.subarray(0, raw.length - 44), true],
+    [
+      'a bound session with an empty key',
+      (raw: Buffer) => Buffer.concat([raw.subarray(0, raw.length - 44), Buffer.from([0])]),
+      true,
+    ],
+    ['a bound session relabelled unbound', relabel(RECORD_VERSION), true],
+  ] as const)(
+    'a record of %s reads as no session: unknown, unlisted, left as it is',
+    async (name, damage, bound) => {
+      const prefix = `ver-${name.replace(/\W+/g, '-')}`;
+      const jkt = bound ? { jkt: JKT } : {};
+      const { refresh, issued, key } = await oneSession(prefix, 'ada', bound ? JKT : undefined);
+      const stored = (await client.getBuffer(key))!;
+      expect(stored[0]).toBe(bound ? BOUND_RECORD_VERSION : RECORD_VERSION);
+      const damaged = damage(stored);
+      await client.set(key, damaged, 'KEEPTTL');
+      expect(await code(refresh.rotate(issued.token, jkt))).toBe('ERR_REFRESH_INVALID:unknown_session');
+      expect(await code(refresh.rotate(issued.token, { meta: { userAgent: 'UA/2' }, ...jkt }))).toBe(
+        'ERR_REFRESH_INVALID:unknown_session',
+      );
+      expect(await refresh.list('ada')).toEqual([]);
+      expect(await refresh.revoke(issued.session.sessionId)).toBe(false);
+      // A new login for the same user works, and keeps the unreadable one listed for its own version.
+      const next = await refresh.issue({ sub: 'ada' });
+      expect((await refresh.list('ada')).map((s) => s.sessionId)).toEqual([next.session.sessionId]);
+      expect((await client.getBuffer(key))!.equals(damaged)).toBe(true);
+      // Log out everywhere deletes it (its token then names no session) and reports it.
+      expect([...(await refresh.revokeAll('ada'))].sort()).toEqual(
+        [issued.session.sessionId, next.session.sessionId].sort(),
+      );
+      expect(await client.exists(key)).toBe(0);
+    },
+  );
 
   it('random bytes in place of a record never rotate and never throw (property)', async () => {
     const { refresh, issued, key } = await oneSession('ver-random', 'bob');

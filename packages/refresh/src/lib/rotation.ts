@@ -15,6 +15,10 @@ export function decideRotation(
 ): { outcome: RotateOutcome; next?: SessionRecord } {
   if (record === undefined || record.nonceDigest !== request.nonceDigest)
     return { outcome: { status: 'unknown' } };
+  // Security: a bound session moves only for a proof by its key. Before anything else, so that a
+  // thief without the key learns nothing of the session and changes nothing (RFC 9449 section 5).
+  if (record.jkt !== undefined && request.jkt !== record.jkt)
+    return { outcome: { status: 'key_mismatch', session: summary(record, request) } };
   if (record.revokedAt !== undefined)
     return { outcome: { status: 'revoked', session: summary(record, request) } };
   const { now } = request;
@@ -39,6 +43,7 @@ export function decideRotation(
       meta: request.meta === undefined ? record.meta : { ...record.meta, ...definedOnly(request.meta) },
     };
     if (record.epoch !== undefined) next.epoch = record.epoch;
+    if (record.jkt !== undefined) next.jkt = record.jkt;
     return { outcome: { status: 'rotated', session: summary(next, request, record.meta) }, next };
   }
   if (request.generation === record.generation - 1 && now < record.rotatedAt + request.graceMs) {
@@ -69,6 +74,7 @@ function summary(record: SessionRecord, request: RotateRequest, previous = recor
   if (record.epoch !== undefined) session.epoch = record.epoch;
   if (record.revokedAt !== undefined) session.revokedReason = record.revokedReason ?? 'revoked';
   if (request.meta !== undefined) session.previousMeta = previous;
+  if (record.jkt !== undefined) session.jkt = record.jkt;
   return session;
 }
 

@@ -36,6 +36,13 @@ export const META_FIELDS = [
  * here, so a newer release's records survive an older one running beside it.
  */
 export const RECORD_VERSION = 1;
+/**
+ * The version of a DPoP-bound session's record: the {@link RECORD_LAYOUT} of version 1, then the
+ * `bound` fields. Unbound sessions keep version 1 byte for byte (a release before bindings still
+ * reads them); a release that does not know version 2 reads a bound session as no session (fails
+ * closed: it could not check the key).
+ */
+export const BOUND_RECORD_VERSION = 2;
 /** The owner index starts with this character (then the session id suffixes); an index of 22k characters predates it. */
 export const INDEX_VERSION = '1';
 /**
@@ -69,12 +76,15 @@ export const RECORD_LAYOUT = {
   ],
   /** The fields a rotation rewrites in place (contiguous, fixed size). */
   hot: ['g', 'u', 'r', 'i'],
+  /** After the tail, in BOUND_RECORD_VERSION records only. */
+  bound: [['j', 'I1c0', 'DPoP key thumbprint (RFC 7638), never empty']],
 } as const;
 
 /** The fields of a session in LIST replies, in this order (absolute times in ms): all but the version. */
 export const RECORD_FIELDS = [
   ...(['s', 'g', 'n', 'k', 'c', 'u', 'r', 'a', 'i', 'v', 'w', 'e'] as const),
   ...META_FIELDS.map((field) => field.arg),
+  'j',
 ] as const;
 
 type LayoutField = (typeof RECORD_LAYOUT.head)[number][0];
@@ -93,6 +103,7 @@ export const maxOf = (field: LayoutField) => {
 const LAYOUT_HEAD = RECORD_LAYOUT.head.map(([, format]) => format).join('');
 const LAYOUT_TAIL = RECORD_LAYOUT.tail.map(([, format]) => format).join('');
 const LAYOUT = `>${LAYOUT_HEAD}${LAYOUT_TAIL}`;
+const LAYOUT_BOUND = `>${RECORD_LAYOUT.bound.map(([, format]) => format).join('')}`;
 const HOT = `>${RECORD_LAYOUT.hot.map(formatOf).join('')}`;
 const HOT_OFFSET = RECORD_LAYOUT.head
   .slice(
@@ -121,6 +132,8 @@ export const ROTATE_REPLY = {
   meta: 3,
   /** `{-1, message}`: this rotation failed. */
   failed: 2,
+  /** `j` last, when the request carried a DPoP key ('' for an unbound session). */
+  key: 1,
 } as const;
 
 /** What the `{{NAME}}` placeholders of src/lua/ stand for: every one derives from the descriptors above. */
@@ -128,6 +141,8 @@ const VALUES = {
   LAYOUT,
   LAYOUT_HEAD,
   LAYOUT_TAIL,
+  LAYOUT_BOUND,
+  BOUND_VERSION: BOUND_RECORD_VERSION,
   HOT,
   HOT_OFFSET,
   RECORD_VERSION,

@@ -1,9 +1,12 @@
 import { platform, SIX_BITS, sha256Name } from '@tessera/core/internal';
 
 /**
- * The refresh token: `rt1.<secretId>.<sessionId>.<generation>.<nonce>.<mac>`.
+ * The refresh token: `rt1.<secretId>.<sessionId>.<generation>.<nonce>.<mac>`, or `rd1.` and the
+ * same for a session bound to a DPoP key.
  *
- * - `rt1` versions the format;
+ * - `rt1` versions the format; `rd1` is the same format for a DPoP-bound session. The MAC covers the
+ *   prefix, so the mark cannot be removed: a bound token is refused without a proof before any store
+ *   access, whatever the store (one that ignored bindings could not turn it back into a bearer token);
  * - `secretId` names the MAC secret, so secrets rotate while older sessions keep working;
  * - `sessionId` names the session (token family): an 11-character owner tag (so every key of one
  *   user lands in one Redis Cluster slot) and 128 random bits;
@@ -18,6 +21,8 @@ import { platform, SIX_BITS, sha256Name } from '@tessera/core/internal';
  * retry within the grace window get the same successor without the store ever holding it.
  */
 export const TOKEN_VERSION = 'rt1';
+/** The prefix of a DPoP-bound session's tokens (same format). */
+export const BOUND_TOKEN_VERSION = 'rd1';
 const MAX_TOKEN_LENGTH = 256;
 const SESSION_ID_LENGTH = 33;
 /** 256 bits in unpadded base64url. */
@@ -31,6 +36,8 @@ export interface ParsedToken {
   readonly sessionId: string;
   readonly generation: number;
   readonly nonce: string;
+  /** True for a DPoP-bound session's token (`rd1`). */
+  readonly bound: boolean;
 }
 
 export interface MacSecret {
@@ -39,13 +46,25 @@ export interface MacSecret {
   readonly mac: (body: string) => string;
 }
 
-function body(secretId: string, sessionId: string, generation: number, nonce: string): string {
-  return `${TOKEN_VERSION}.${secretId}.${sessionId}.${generation}.${nonce}`;
+function body(
+  secretId: string,
+  sessionId: string,
+  generation: number,
+  nonce: string,
+  bound: boolean,
+): string {
+  return `${bound ? BOUND_TOKEN_VERSION : TOKEN_VERSION}.${secretId}.${sessionId}.${generation}.${nonce}`;
 }
 
-/** Builds the token of one generation of a session. */
-export function formatToken(secret: MacSecret, sessionId: string, generation: number, nonce: string): string {
-  const text = body(secret.id, sessionId, generation, nonce);
+/** Builds the token of one generation of a session (`bound`: of a DPoP-bound session). */
+export function formatToken(
+  secret: MacSecret,
+  sessionId: string,
+  generation: number,
+  nonce: string,
+  bound = false,
+): string {
+  const text = body(secret.id, sessionId, generation, nonce, bound);
   return `${text}.${secret.mac(text)}`;
 }
 
@@ -62,9 +81,11 @@ const NINE = 0x39;
 const MAX_SECRET_ID = 16;
 const MAX_GENERATION_DIGITS = 16;
 const PREFIX = `${TOKEN_VERSION}.`;
+const BOUND_PREFIX = `${BOUND_TOKEN_VERSION}.`;
 
 /**
  * The syntax layer of {@link parseToken}: `rt1.<secretId>.<sessionId>.<generation>.<nonce>.<mac>`
+ * (or `rd1.` and the same)
  * with a 1-16 character secret id (no dot), a 33-character base64url session id, a decimal
  * generation without leading zeros (at most 16 digits), and a 43-character base64url nonce and MAC.
  * Undefined for anything else.
@@ -74,8 +95,9 @@ const PREFIX = `${TOKEN_VERSION}.`;
  * to the regex reference (test/lib/token-format.test.ts).
  */
 export function readToken(token: unknown): TokenFields | undefined {
-  if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH || !token.startsWith(PREFIX))
-    return undefined;
+  if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return undefined;
+  const bound = token.startsWith(BOUND_PREFIX);
+  if (!bound && !token.startsWith(PREFIX)) return undefined;
   const secretStart = PREFIX.length;
   const secretEnd = token.indexOf('.', secretStart);
   if (secretEnd <= secretStart || secretEnd - secretStart > MAX_SECRET_ID) return undefined;
@@ -102,6 +124,7 @@ export function readToken(token: unknown): TokenFields | undefined {
     sessionId: token.slice(sessionStart, sessionEnd),
     generation,
     nonce: token.slice(nonceStart, macStart - 1),
+    bound,
     signed: token.slice(0, macStart - 1),
     mac: token.slice(macStart),
   };
@@ -129,6 +152,7 @@ export function parseToken(
     sessionId: fields.sessionId,
     generation: fields.generation,
     nonce: fields.nonce,
+    bound: fields.bound,
     secret,
   };
 }

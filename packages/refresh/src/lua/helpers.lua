@@ -10,15 +10,25 @@ local function load(key)
   if not found then return false end
   if not raw then return nil end
   local ok, {{RECORD_VARS}}, after = pcall(struct.unpack, LAYOUT, raw)
-  if not ok or version ~= {{RECORD_VERSION}} or after ~= #raw + 1 then return false end
+  if not ok or (version ~= {{RECORD_VERSION}} and version ~= {{BOUND_VERSION}}) then return false end
+  local j = ''
+  if version == {{BOUND_VERSION}} then
+    -- A bound record carries its key after the tail, never empty.
+    local read, key, rest = pcall(struct.unpack, '{{LAYOUT_BOUND}}', raw, after)
+    if not read or key == '' then return false end
+    j, after = key, rest
+  end
+  if after ~= #raw + 1 then return false end
   local t = {n = n, g = g, c = c, u = u + c, r = r + c, i = i + c, a = a + c, k = k, s = s}
   if v > 0 then t.v = v - 1 + c; t.w = w end
   if e > 0 then t.e = e - 1 end
   if y ~= '' then t.y = y end
   if p ~= '' then t.p = p end
   if l ~= '' then t.l = l end
+  if j ~= '' then t.j = j end
   return t
 end
+-- A bound session's record is version {{BOUND_VERSION}}: version {{RECORD_VERSION}}'s layout, then the key.
 local function encode(t)
   local c = t.c
   local v, e = 0, 0
@@ -26,8 +36,10 @@ local function encode(t)
   if t.v then v = math.max(t.v - c, 0) + 1 end
   if t.e then e = t.e + 1 end
   local w, y, p, l = t.w or '', t.y or '', t.p or '', t.l or ''
-  return struct.pack(LAYOUT, {{RECORD_VERSION}}, t.n, t.g, t.u - c, t.r - c, t.i - c, c, t.a - c, v, e,
-    #t.k, t.k, #t.s, t.s, #w, w, #y, y, #p, p, #l, l)
+  local version, bound = {{RECORD_VERSION}}, ''
+  if t.j then version, bound = {{BOUND_VERSION}}, struct.pack('{{LAYOUT_BOUND}}', #t.j, t.j) end
+  return struct.pack(LAYOUT, version, t.n, t.g, t.u - c, t.r - c, t.i - c, c, t.a - c, v, e,
+    #t.k, t.k, #t.s, t.s, #w, w, #y, y, #p, p, #l, l) .. bound
 end
 local function save(key, t)
   redis.call('SET', key, encode(t), 'KEEPTTL')

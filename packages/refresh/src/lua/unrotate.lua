@@ -11,7 +11,7 @@ for x = 1, #KEYS do
   local raw = redis.call('GET', KEYS[x])
   if raw and generation then
     local ok, {{HEAD_VARS}} = pcall(struct.unpack, '>{{LAYOUT_HEAD}}', raw)
-    if ok and version == {{RECORD_VERSION}} and g == tonumber(generation) and r + c == tonumber(now) then
+    if ok and (version == {{RECORD_VERSION}} or version == {{BOUND_VERSION}}) and g == tonumber(generation) and r + c == tonumber(now) then
       redis.call('SETRANGE', KEYS[x], {{HOT_OFFSET}}, struct.pack('{{HOT}}', g - 1, u, r, i))
       undone = undone + 1
     end

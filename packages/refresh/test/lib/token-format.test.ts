@@ -5,13 +5,13 @@ import { formatToken, type MacSecret, parseToken, readToken } from '../../src/li
 
 // readToken is hand-written index checks for speed; the regex below is the format's reference.
 const REFERENCE =
-  /^rt1\.([^.]{1,16})\.([A-Za-z0-9_-]{33})\.(0|[1-9][0-9]{0,15})\.([A-Za-z0-9_-]{43})\.([A-Za-z0-9_-]{43})$/;
+  /^(rt1|rd1)\.([^.]{1,16})\.([A-Za-z0-9_-]{33})\.(0|[1-9][0-9]{0,15})\.([A-Za-z0-9_-]{43})\.([A-Za-z0-9_-]{43})$/;
 
 function referenceRead(token: string) {
   if (token.length > 256) return undefined;
   const match = REFERENCE.exec(token);
   if (match === null) return undefined;
-  const [, secretId, sessionId, generationText, nonce, mac] = match as unknown as string[];
+  const [, version, secretId, sessionId, generationText, nonce, mac] = match as unknown as string[];
   const generation = Number(generationText);
   if (!Number.isSafeInteger(generation)) return undefined;
   return {
@@ -19,6 +19,7 @@ function referenceRead(token: string) {
     sessionId,
     generation,
     nonce,
+    bound: version === 'rd1',
     signed: token.slice(0, token.lastIndexOf('.')),
     mac,
   };
@@ -35,8 +36,8 @@ const secretId = b64Between(0, 18);
 
 /** A token of the right shape (but for the secret id's length) with an arbitrary, usually wrong, MAC. */
 const wellFormed = fc
-  .tuple(secretId, b64(33), generation, b64(43), b64(43))
-  .map(([kid, sid, gen, nonce, mac]) => `rt1.${kid}.${sid}.${BigInt(gen)}.${nonce}.${mac}`);
+  .tuple(fc.constantFrom('rt1', 'rd1', 'rx1', 'rd2'), secretId, b64(33), generation, b64(43), b64(43))
+  .map(([version, kid, sid, gen, nonce, mac]) => `${version}.${kid}.${sid}.${BigInt(gen)}.${nonce}.${mac}`);
 
 /** Hostile characters: separators, digits, padding, controls, non-latin1, astral. */
 const hostileChar = fc.oneof(
@@ -117,19 +118,24 @@ describe('readToken', () => {
 });
 
 describe('parseToken', () => {
-  const issued = fc
-    .tuple(b64(33), generation, b64(43))
-    .map(([sid, gen, nonce]) => ({ sid, gen, nonce, token: formatToken(secret, sid, gen, nonce) }));
+  const issued = fc.tuple(b64(33), generation, b64(43), fc.boolean()).map(([sid, gen, nonce, bound]) => ({
+    sid,
+    gen,
+    nonce,
+    bound,
+    token: formatToken(secret, sid, gen, nonce, bound),
+  }));
 
   it('round-trips every token formatToken makes', () => {
     fc.assert(
-      fc.property(issued, ({ sid, gen, nonce, token }) => {
+      fc.property(issued, ({ sid, gen, nonce, bound, token }) => {
         fc.pre(Number.isSafeInteger(gen));
         expect(parseToken(token, secrets)).toEqual({
           secretId: 'k1',
           sessionId: sid,
           generation: gen,
           nonce,
+          bound,
           secret,
         });
       }),
@@ -144,6 +150,15 @@ describe('parseToken', () => {
         expect(parseToken(tampered, secrets)).toBeUndefined();
       }),
       { numRuns: 3000 },
+    );
+  });
+
+  it('the DPoP mark is under the MAC: a bound token relabelled unbound (or back) is refused', () => {
+    fc.assert(
+      fc.property(issued, ({ token, bound }) => {
+        const relabelled = (bound ? 'rt1' : 'rd1') + token.slice(3);
+        expect(parseToken(relabelled, secrets)).toBeUndefined();
+      }),
     );
   });
 
