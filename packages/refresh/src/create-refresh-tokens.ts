@@ -255,14 +255,6 @@ export function createRefreshTokens(options: RefreshTokensOptions): RefreshToken
       throw new RefreshInvalidError('the refresh token is not valid', { reason: 'malformed' });
     const { jkt } = rotateOptions;
     checkJkt(jkt, 'cannot rotate');
-    // Security: the token itself says it is bound (under its MAC): without a proof it is refused
-    // here, before the store, whatever the store does with bindings.
-    if (parsed.bound && jkt === undefined) {
-      throw new DpopProofError('the refresh token is DPoP-bound: present it with a proof of its key', {
-        reason: 'proof_required',
-        sessionId: parsed.sessionId,
-      });
-    }
     const request: Mutable<RotateRequest> = {
       sessionId: parsed.sessionId,
       generation: parsed.generation,
@@ -300,11 +292,17 @@ export function createRefreshTokens(options: RefreshTokensOptions): RefreshToken
           sub: outcome.session.sub,
         });
       case 'key_mismatch':
-        throw new DpopProofError('the proof is by another key than the session is bound to', {
-          reason: 'key_mismatch',
-          sessionId,
-          sub: outcome.session.sub,
-        });
+        throw jkt === undefined
+          ? new DpopProofError('the refresh token is DPoP-bound: present it with a proof of its key', {
+              reason: 'proof_required',
+              sessionId,
+              sub: outcome.session.sub,
+            })
+          : new DpopProofError('the proof is by another key than the session is bound to', {
+              reason: 'key_mismatch',
+              sessionId,
+              sub: outcome.session.sub,
+            });
       case 'reused':
         throw new RefreshReusedError('refresh token reuse detected: the session is revoked', {
           reason: 'reuse',
@@ -314,7 +312,10 @@ export function createRefreshTokens(options: RefreshTokensOptions): RefreshToken
       case 'rotated':
       case 'retry': {
         const { session } = outcome;
-        if (parsed.bound && session.jkt !== jkt) await storeIgnoresBinding(sessionId);
+        // Security: the token says it is bound (the mark is under its MAC), so the store must vouch
+        // for the key of this very request. One that rotated it without (a custom store that drops
+        // `jkt`) gets no successor handed out: never a bearer token again, whatever the store.
+        if (parsed.bound && (jkt === undefined || session.jkt !== jkt)) await storeIgnoresBinding(sessionId);
         // The successor is a pure function of the token and the session's secret: a retry gets the same one.
         const rotated: Mutable<RotatedRefreshToken> = {
           token: formatToken(parsed.secret, sessionId, session.generation, parsed.nonce, parsed.bound),

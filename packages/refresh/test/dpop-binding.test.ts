@@ -1,8 +1,7 @@
 /**
  * A DPoP-bound session can never be turned back into a bearer one, whatever the store: the bound
- * mark is in the token under its MAC (refused without a proof before any store access), and a
- * rotation the store does not vouch for (a custom store that drops `jkt`) ends the session instead
- * of handing out its successor.
+ * mark is in the token under its MAC, and a rotation the store does not vouch for with the request's
+ * key (a custom store that drops `jkt`) ends the session instead of handing out its successor.
  */
 import { isTesseraError } from '@tessera/core';
 import { createMemoryStore, type RefreshStore } from '@tessera/refresh';
@@ -37,12 +36,18 @@ function storeIgnoringBindings() {
 }
 
 describe('a bound session on a store that ignores bindings', () => {
-  it('a bound token without a proof is refused before the store is asked', async () => {
+  it.each([
+    ['no proof', undefined],
+    ["a thief's own key", THIEF],
+  ])('%s gets no successor: the session is revoked and the store named (ERR_CONFIG)', async (_, jkt) => {
     const { store, calls } = storeIgnoringBindings();
     const refresh = service(store, testClock(NOW).clock);
     const { token } = await refresh.issue({ sub: 'ann', jkt: KEY });
-    expect(await reasonOf(refresh.rotate(token))).toBe('ERR_DPOP_PROOF:proof_required');
-    expect(calls.rotate).toBe(0);
+    expect(await reasonOf(refresh.rotate(token, jkt === undefined ? {} : { jkt }))).toBe(
+      'ERR_CONFIG:store_ignores_binding',
+    );
+    expect(calls.rotate).toBe(1);
+    expect(await refresh.list('ann')).toEqual([]);
   });
 
   it("a thief's own key gets no successor: the session is revoked and the store named (ERR_CONFIG)", async () => {

@@ -68,9 +68,8 @@ function modelRotate(
   proofKey: number | undefined,
 ): { ok: true; generation: number; retried: boolean } | { ok: false; codes: string[] } {
   const now = model.now;
-  // A bound token without a proof is refused before the store; with another key's proof, by the
-  // store, before anything else (but a swept record is unknown).
-  if (s.key !== undefined && proofKey === undefined) return { ok: false, codes: ['ERR_DPOP_PROOF'] };
+  // A bound session with no proof or another key's is refused by the store before anything else
+  // (but a swept record is unknown).
   if (s.gone) return { ok: false, codes: ['ERR_REFRESH_INVALID'] };
   if (s.key !== undefined && proofKey !== s.key)
     return {

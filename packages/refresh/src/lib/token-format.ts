@@ -5,8 +5,9 @@ import { platform, SIX_BITS, sha256Name } from '@tessera/core/internal';
  * same for a session bound to a DPoP key.
  *
  * - `rt1` versions the format; `rd1` is the same format for a DPoP-bound session. The MAC covers the
- *   prefix, so the mark cannot be removed: a bound token is refused without a proof before any store
- *   access, whatever the store (one that ignored bindings could not turn it back into a bearer token);
+ *   prefix, so the mark cannot be removed: the service knows a token is bound before the store
+ *   answers, and refuses a rotation the store does not vouch for with the request's key (a store
+ *   that ignored bindings could not turn a bound session back into a bearer one);
  * - `secretId` names the MAC secret, so secrets rotate while older sessions keep working;
  * - `sessionId` names the session (token family): an 11-character owner tag (so every key of one
  *   user lands in one Redis Cluster slot) and 128 random bits;
