@@ -1,5 +1,6 @@
 import {
   type AccessTokenClaims,
+  ConfigError,
   RefreshInvalidError,
   SessionRevokedError,
   TesseraError,
@@ -13,11 +14,14 @@ import { createEmitter } from './lib/emitter.js';
 import { fingerprint } from './lib/fingerprint.js';
 import { resolveSessionsOptions } from './lib/options.js';
 import type {
+  AnomalySignal,
   CredentialsChangedResult,
+  DpopPresentation,
   EventClient,
   LoginOptions,
   PolicyDecision,
   RefreshedTokens,
+  RefreshOptions,
   SessionAccessClaims,
   SessionClaims,
   SessionEndReason,
@@ -52,7 +56,15 @@ const MAX_SESSION_ID = 64;
  * ```
  */
 export function createSessions(options: SessionsOptions): Sessions {
-  const { access, refresh, denylist, policy, claims: resolveClaims, clock } = resolveSessionsOptions(options);
+  const {
+    access,
+    refresh,
+    denylist,
+    policy,
+    dpop,
+    claims: resolveClaims,
+    clock,
+  } = resolveSessionsOptions(options);
   const events = createEmitter(options.events);
   const emit = events.emit;
 
@@ -60,7 +72,14 @@ export function createSessions(options: SessionsOptions): Sessions {
     return resolveClaims === undefined ? NO_CLAIMS : await resolveClaims(sub);
   }
 
-  function issueAccess(sub: string, sessionId: string, epoch: number, authMs: number, claims: SessionClaims) {
+  function issueAccess(
+    sub: string,
+    sessionId: string,
+    epoch: number,
+    authMs: number,
+    claims: SessionClaims,
+    jkt: string | undefined,
+  ) {
     return access.issue({
       sub,
       sid: sessionId,
@@ -68,7 +87,29 @@ export function createSessions(options: SessionsOptions): Sessions {
       authTime: Math.floor(authMs / 1000),
       ...(claims.scope === undefined ? {} : { scope: claims.scope }),
       ...(claims.claims === undefined ? {} : { claims: claims.claims }),
+      ...(jkt === undefined ? {} : { jkt }),
     });
+  }
+
+  /**
+   * The key thumbprint of a token-endpoint request's DPoP proof (no access token: no `ath`), or
+   * undefined without one. Rejects as the verifier does (`ERR_DPOP_PROOF`, `ERR_UNAVAILABLE`).
+   */
+  async function proofKey(presented: DpopPresentation | undefined): Promise<string | undefined> {
+    if (presented === undefined) return undefined;
+    if (dpop === undefined) {
+      throw new ConfigError('a DPoP proof needs a verifier: the dpop option of createSessions', {
+        reason: 'no_dpop_verifier',
+        claim: 'dpop',
+      });
+    }
+    const { proof, method, url, requireNonce } = presented;
+    const verified = await dpop.verify(proof, {
+      method,
+      url,
+      ...(requireNonce === undefined ? {} : { requireNonce }),
+    });
+    return verified.jkt;
   }
 
   /**
@@ -99,10 +140,15 @@ export function createSessions(options: SessionsOptions): Sessions {
     return live;
   }
 
-  /** Ends every session of `sub` in the store, after an epoch bump that already killed their access tokens. */
+  /**
+   * Ends every session of `sub` in the store, after an epoch bump, and each one's access tokens by
+   * session id too. Security: the bump does not cover them all. A login that read the new epoch
+   * while the bump was landing (before `revokeAll`) mints tokens at that epoch; its session is ended
+   * here, and so must its tokens be (found by fast-check's scheduler in test/races.test.ts).
+   */
   async function endAllSessions(sub: string, reason: 'logout_everywhere' | 'credentials_changed') {
     const revoked = await refresh.revokeAll(sub, { reason });
-    await Promise.all(revoked.map((id) => endSession(id, reason, sub, { inStore: true, tokensDead: true })));
+    await Promise.all(revoked.map((id) => endSession(id, reason, sub, { inStore: true })));
     return revoked;
   }
 
@@ -147,11 +193,15 @@ export function createSessions(options: SessionsOptions): Sessions {
   }
 
   async function login(sub: string, loginOptions: LoginOptions = {}): Promise<SessionTokens> {
+    // The proof first: a login with a bad one starts no session. (Without one, the epochs are read
+    // at once, as the call is made.)
+    const jkt = loginOptions.dpop === undefined ? undefined : await proofKey(loginOptions.dpop);
     const [{ epoch }, base] = await Promise.all([denylist.epochs(sub), claimsOf(sub)]);
     const issued = await refresh.issue({
       sub,
       epoch,
       ...(loginOptions.meta ? { meta: loginOptions.meta } : {}),
+      ...(jkt === undefined ? {} : { jkt }),
     });
     const { session } = issued;
     const at = clock();
@@ -168,32 +218,50 @@ export function createSessions(options: SessionsOptions): Sessions {
         ? {}
         : { claims: { ...base.claims, ...loginOptions.claims } }),
     };
-    const accessToken = issueAccess(sub, session.sessionId, epoch, session.createdAt.getTime(), claims);
+    const accessToken = issueAccess(sub, session.sessionId, epoch, session.createdAt.getTime(), claims, jkt);
     return { accessToken, refreshToken: issued.token, session: summary(session) };
   }
 
   /** A refresh, as its steps: rotate, enforce the session floor, screen the device, issue. */
   async function refreshTokens(
     refreshToken: string,
-    refreshOptions: { meta?: SessionMeta } = {},
+    refreshOptions: RefreshOptions = {},
   ): Promise<RefreshedTokens> {
     const meta = refreshOptions.meta;
-    const rotated = await rotateReporting(refreshToken, meta);
+    let jkt: string | undefined;
+    try {
+      jkt = await proofKey(refreshOptions.dpop);
+    } catch (error) {
+      rejected('refresh', refreshToken, error, meta);
+      throw error;
+    }
+    const rotated = await rotateReporting(refreshToken, meta, jkt);
     const epoch = await enforceFloor(rotated, refreshToken, meta);
     if (meta !== undefined && rotated.previousMeta !== undefined) {
       await screenAnomaly(rotated.sessionId, rotated.sub, rotated.previousMeta, meta, refreshToken);
     }
-    return issueRefreshed(rotated, epoch);
+    return issueRefreshed(rotated, epoch, jkt);
   }
 
   type Rotated = Awaited<ReturnType<typeof refresh.rotate>>;
 
-  /** Rotates the refresh token; a refusal is reported, and a reuse or a store behind ends the session. */
-  async function rotateReporting(refreshToken: string, meta: SessionMeta | undefined): Promise<Rotated> {
+  /**
+   * Rotates the refresh token; a refusal is reported, a reuse or a store behind ends the session,
+   * and a bound session's token without its key is screened as an anomaly.
+   */
+  async function rotateReporting(
+    refreshToken: string,
+    meta: SessionMeta | undefined,
+    jkt: string | undefined,
+  ): Promise<Rotated> {
     try {
-      return await refresh.rotate(refreshToken, meta === undefined ? {} : { meta });
+      return await refresh.rotate(refreshToken, {
+        ...(meta === undefined ? {} : { meta }),
+        ...(jkt === undefined ? {} : { jkt }),
+      });
     } catch (error) {
       rejected('refresh', refreshToken, error, meta);
+      if (isKeyMismatch(error)) await screenKeyMismatch(error.sessionId, error.sub, meta ?? {});
       if (
         error instanceof TesseraError &&
         error.code === 'ERR_REFRESH_REUSED' &&
@@ -231,11 +299,18 @@ export function createSessions(options: SessionsOptions): Sessions {
     return epoch;
   }
 
-  /** The new pair of a refreshed session, with the claims asked again of the resolver. */
-  async function issueRefreshed(rotated: Rotated, epoch: number): Promise<RefreshedTokens> {
+  /**
+   * The new pair of a refreshed session, with the claims asked again of the resolver; the access
+   * token is bound to the key of the request's proof, if it carried one.
+   */
+  async function issueRefreshed(
+    rotated: Rotated,
+    epoch: number,
+    jkt: string | undefined,
+  ): Promise<RefreshedTokens> {
     const { sessionId, sub } = rotated;
     const claims = await claimsOf(sub);
-    const accessToken = issueAccess(sub, sessionId, epoch, rotated.session.createdAt.getTime(), claims);
+    const accessToken = issueAccess(sub, sessionId, epoch, rotated.session.createdAt.getTime(), claims, jkt);
     const type = rotated.retried ? 'session.retried' : 'session.rotated';
     emit({ type, at: clock(), sessionId, sub, generation: rotated.generation });
     return { accessToken, refreshToken: rotated.token, session: rotated.session, retried: rotated.retried };
@@ -270,6 +345,31 @@ export function createSessions(options: SessionsOptions): Sessions {
     }
   }
 
+  /** Asks the policy (or takes the default) and reports the anomaly; resolves what was decided. */
+  async function decide(signal: AnomalySignal, byDefault: PolicyDecision): Promise<PolicyDecision> {
+    let decision = byDefault;
+    if (policy?.anomaly !== undefined) {
+      try {
+        decision = (await policy.anomaly(signal)) === 'revoke' ? 'revoke' : 'allow';
+      } catch {
+        decision = 'revoke'; // Security: a policy that cannot decide does not wave a suspicious session through.
+      }
+    }
+    emit({ type: 'session.anomaly', at: clock(), ...signal, decision });
+    return decision;
+  }
+
+  /**
+   * A bound session's genuine refresh token without a proof by its key: someone holds the token
+   * but not the key, the theft DPoP exists to defeat. By default the session ends (the owner signs
+   * in again); the refusal stands whatever the policy decides.
+   */
+  async function screenKeyMismatch(sessionId: string, sub: string, current: SessionMeta): Promise<void> {
+    const stored = (await refresh.list(sub).catch(() => [])).find((s) => s.sessionId === sessionId);
+    const signal = { sessionId, sub, changed: ['dpopKey'] as const, previous: stored?.meta ?? {}, current };
+    if ((await decide(signal, 'revoke')) === 'revoke') await endSession(sessionId, 'policy', sub);
+  }
+
   async function screenAnomaly(
     sessionId: string,
     sub: string,
@@ -279,18 +379,7 @@ export function createSessions(options: SessionsOptions): Sessions {
   ): Promise<void> {
     const changed = changedMeta(previous, current);
     if (changed.length === 0) return;
-    let decision: PolicyDecision = 'allow';
-    if (policy?.anomaly !== undefined) {
-      try {
-        decision =
-          (await policy.anomaly({ sessionId, sub, changed, previous, current })) === 'revoke'
-            ? 'revoke'
-            : 'allow';
-      } catch {
-        decision = 'revoke'; // Security: a policy that cannot decide does not wave a suspicious session through.
-      }
-    }
-    emit({ type: 'session.anomaly', at: clock(), sessionId, sub, changed, previous, current, decision });
+    const decision = await decide({ sessionId, sub, changed, previous, current }, 'allow');
     if (decision === 'revoke') {
       await endSession(sessionId, 'policy', sub);
       const error = new SessionRevokedError('the session was revoked', { reason: 'policy', sessionId, sub });
@@ -385,6 +474,17 @@ export function createSessions(options: SessionsOptions): Sessions {
       return { ready: denylistStatus.ready, denylist: denylistStatus };
     },
   } satisfies Sessions);
+}
+
+/** A genuine refresh token of a bound session without a proof by its key (the store named the user). */
+function isKeyMismatch(error: unknown): error is TesseraError & { sessionId: string; sub: string } {
+  return (
+    error instanceof TesseraError &&
+    error.code === 'ERR_DPOP_PROOF' &&
+    (error.reason === 'key_mismatch' || error.reason === 'proof_required') &&
+    error.sessionId !== undefined &&
+    error.sub !== undefined
+  );
 }
 
 function isStoreBehind(error: unknown): error is TesseraError {

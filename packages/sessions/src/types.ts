@@ -1,10 +1,10 @@
 import type {
   AccessTokenClaims,
   AccessTokens,
+  DpopVerifier,
   IssuedAccessToken,
   JsonValue,
   TesseraErrorCode,
-  VerifyOptions,
 } from '@tessera/core';
 import type { Denylist, DenylistStatus } from '@tessera/denylist';
 import type { RefreshTokens, SessionInfo, SessionMeta } from '@tessera/refresh';
@@ -56,14 +56,18 @@ export type ClaimsResolver = (sub: string) => SessionClaims | Promise<SessionCla
 /** What `policy.anomaly` decides. */
 export type PolicyDecision = 'allow' | 'revoke';
 
-/** A change of device between two rotations of one session. */
+/**
+ * A change of device between two rotations of one session: its user agent or IP changed, or
+ * (`dpopKey`) the refresh token of a DPoP-bound session came with another key's proof or none. The
+ * token was genuine, so whoever sent it holds a stolen token without the key: a theft signal.
+ */
 export interface AnomalySignal {
   /** The session whose device changed. */
   readonly sessionId: string;
   /** The session's user. */
   readonly sub: string;
   /** What changed. */
-  readonly changed: readonly ('userAgent' | 'ip')[];
+  readonly changed: readonly ('userAgent' | 'ip' | 'dpopKey')[];
   /** The metadata the session last recorded. */
   readonly previous: SessionMeta;
   /** The metadata of this refresh. */
@@ -73,9 +77,12 @@ export interface AnomalySignal {
 /** Decisions you plug in. */
 export interface SessionPolicy {
   /**
-   * Called when the user agent or IP of a session changed between rotations. Return `'revoke'` to
-   * end the session at once (the refresh then fails with `ERR_SESSION_REVOKED`, reason `policy`).
-   * Default: allow (the `session.anomaly` event is emitted either way). A throw counts as `'revoke'`.
+   * Called when the user agent or IP of a session changed between rotations, or a DPoP-bound
+   * session's refresh token came without a proof by its key (`changed: ['dpopKey']`). Return
+   * `'revoke'` to end the session at once. A user agent or IP change then fails the refresh with
+   * `ERR_SESSION_REVOKED` (reason `policy`); a key mismatch is refused whatever you decide
+   * (`ERR_DPOP_PROOF`). Default: allow a device change, revoke on a key mismatch. The
+   * `session.anomaly` event is emitted either way. A throw counts as `'revoke'`.
    */
   readonly anomaly?: (signal: AnomalySignal) => PolicyDecision | Promise<PolicyDecision>;
 }
@@ -212,6 +219,11 @@ export interface SessionsOptions {
   readonly events?: (event: SessionEvent) => void;
   /** Decisions on anomalies. */
   readonly policy?: SessionPolicy;
+  /**
+   * Verifies the DPoP proofs of the token endpoint (`login` and `refresh` with `dpop`): the same
+   * verifier as `createAccessTokens({ dpop })`, so that one replay cache sees every proof.
+   */
+  readonly dpop?: DpopVerifier;
   /** The claims of refreshed tokens (and the base of login's). Default: none. */
   readonly claims?: ClaimsResolver;
   /** Current time in ms, for event times. Default `Date.now`. */
@@ -242,10 +254,41 @@ export interface RefreshedTokens extends SessionTokens {
   readonly retried: boolean;
 }
 
+/**
+ * A request's DPoP proof (RFC 9449) at the token endpoint: the `DPoP` header, the request's method
+ * and absolute URL, and whether a server nonce is required.
+ */
+export interface DpopPresentation {
+  /** The `DPoP` header's value. */
+  readonly proof: string;
+  /** The request's HTTP method. */
+  readonly method: string;
+  /** The request's absolute URL. */
+  readonly url: string;
+  /** Require a current server nonce in the proof (the DPoP verifier's `nonces`). */
+  readonly requireNonce?: boolean;
+}
+
 /** Options of {@link Sessions.login}. */
 export interface LoginOptions extends SessionClaims {
   /** Device metadata (user agent, IP, label) for the devices page and anomaly signals. */
   readonly meta?: SessionMeta;
+  /**
+   * The login request's DPoP proof: the session (refresh token) and its access tokens are bound to
+   * the proof's key. Needs the `dpop` option.
+   */
+  readonly dpop?: DpopPresentation;
+}
+
+/** Options of {@link Sessions.refresh}. */
+export interface RefreshOptions {
+  /** Device metadata of this request, compared with the stored one (anomaly signals). */
+  readonly meta?: SessionMeta;
+  /**
+   * The refresh request's DPoP proof. A bound session needs one by its key; the new access token is
+   * bound to the proof's key. Needs the `dpop` option.
+   */
+  readonly dpop?: DpopPresentation;
 }
 
 /** What {@link Sessions.credentialsChanged} returns. */
@@ -266,10 +309,11 @@ export interface Sessions {
   /**
    * Rotates a refresh token into a new pair. The new access token carries the epoch read for the
    * session in the same step. Rejects with `ERR_REFRESH_INVALID`, `ERR_REFRESH_EXPIRED`,
-   * `ERR_REFRESH_REUSED` (the session and its access tokens are now revoked), `ERR_SESSION_REVOKED`
-   * or `ERR_UNAVAILABLE`.
+   * `ERR_REFRESH_REUSED` (the session and its access tokens are now revoked), `ERR_SESSION_REVOKED`,
+   * `ERR_DPOP_PROOF` (a bad proof, or a bound session's token without a proof by its key) or
+   * `ERR_UNAVAILABLE`.
    */
-  refresh(refreshToken: string, options?: { meta?: SessionMeta }): Promise<RefreshedTokens>;
+  refresh(refreshToken: string, options?: RefreshOptions): Promise<RefreshedTokens>;
   /** Verifies an access token of a session, including the revocation check. */
   verify(accessToken: string, options?: SessionVerifyOptions): Promise<SessionAccessClaims>;
   /**
@@ -324,7 +368,7 @@ export interface SessionVerifyOptions {
   /** Scopes the token must carry (all of them). */
   readonly scope?: string | readonly string[];
   /** The request's DPoP proof, for a DPoP-bound token (core's `VerifyOptions.dpop`). */
-  readonly dpop?: NonNullable<VerifyOptions['dpop']>;
+  readonly dpop?: DpopPresentation;
   /**
    * The presenting client, for the `token.rejected` event (a function is called only if one is
    * emitted: nothing is spent on the accepted path).

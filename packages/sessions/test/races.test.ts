@@ -81,6 +81,32 @@ describe('races with a user-wide revocation', () => {
     );
   });
 
+  it('a login starting at any step of logoutEverywhere gets tokens that live or die together', async () => {
+    // The shrunk counterexample before the fix: the login read the new epoch while the bump was
+    // landing, created its session before revokeAll, and revokeAll ended that session while its
+    // access token (stamped with the new epoch) lived on.
+    await fc.assert(
+      fc.asyncProperty(fc.scheduler(), fc.integer({ min: 1, max: 3 }), async (s, logins) => {
+        const { sessions, judge } = build(s);
+        await judge.login('u');
+        const obtained: { access: string; refresh: string }[] = [];
+        const late = Array.from({ length: logins }, () =>
+          s
+            .schedule(Promise.resolve(), 'login starts')
+            .then(() => sessions.login('u'))
+            .then((t) => void obtained.push({ access: t.accessToken.token, refresh: t.refreshToken })),
+        );
+        await s.waitFor(Promise.all([...late, sessions.logoutEverywhere('u')]));
+        for (const t of obtained) {
+          const accessLives = (await outcome(judge.verify(t.access))) === 'ok';
+          const sessionLives = (await outcome(judge.refresh(t.refresh))) === 'ok';
+          expect({ accessLives, sessionLives }).toEqual({ accessLives: sessionLives, sessionLives });
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('a refresh racing privilegesChanged yields a token that either dies or carries the new epoch', async () => {
     await fc.assert(
       fc.asyncProperty(fc.scheduler(), async (s) => {

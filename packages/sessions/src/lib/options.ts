@@ -22,6 +22,7 @@ const schema = z.strictObject({
   events: z.optional(functionOption('events')),
   policy: z.strictObject({ anomaly: z.optional(functionOption('policy.anomaly')) }).optional(),
   claims: z.optional(functionOption('claims')),
+  dpop: z.optional(serviceOption('dpop (createDpopVerifier)', ['verify'])),
   clock: clockOption,
   eventClient: z.enum(['raw', 'fingerprint']).optional(),
 });

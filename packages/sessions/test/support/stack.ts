@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type AccessTokens, createAccessTokens } from '@tessera/core';
+import { type AccessTokens, createAccessTokens, type DpopVerifier } from '@tessera/core';
 import { createDenylist, createMemoryDenylist, type Denylist } from '@tessera/denylist';
 import { createMemoryStore, createRefreshTokens, type RefreshTokens } from '@tessera/refresh';
 import { createRedisStore } from '@tessera/refresh/redis';
@@ -44,7 +44,13 @@ const SECRET = randomBytes(32);
 
 export async function openStack(
   kind: Kind,
-  options: { clock?: () => number; extra?: Partial<SessionsOptions>; maxSessionsPerUser?: number } = {},
+  options: {
+    clock?: () => number;
+    extra?: Partial<SessionsOptions>;
+    maxSessionsPerUser?: number;
+    /** A DPoP verifier for both the access tokens and the token endpoint. */
+    dpop?: DpopVerifier;
+  } = {},
 ): Promise<Stack> {
   const clock = options.clock ?? Date.now;
   const prefix = `t${randomBytes(6).toString('hex')}`;
@@ -74,6 +80,7 @@ export async function openStack(
     audience: 'https://api.test',
     keys: { sign: { kty: 'oct', alg: 'HS256', kid: 'k1', k: SECRET.toString('base64url') } },
     clock,
+    ...(options.dpop === undefined ? {} : { dpop: options.dpop }),
   });
   const refresh = createRefreshTokens({
     store:
@@ -91,6 +98,7 @@ export async function openStack(
     denylist,
     events: (event) => events.push(event),
     clock,
+    ...(options.dpop === undefined ? {} : { dpop: options.dpop }),
     ...options.extra,
   });
   return {
