@@ -1,7 +1,10 @@
 /**
  * A minimal HTTP client for the walkthrough and the end-to-end tests: one "device" with its access
- * token and its refresh cookie (kept like a browser would: Path-scoped, cleared on Max-Age=0).
+ * token and its refresh cookie (kept like a browser would: Path-scoped, cleared on Max-Age=0), and,
+ * once given a key (`useDpop`), a DPoP proof on every request (`@tessera/client`).
  */
+import { createDpopProof, type DpopKey } from '@tessera/client';
+
 export interface Reply {
   readonly status: number;
   readonly headers: Headers;
@@ -19,6 +22,12 @@ export interface SendOptions {
 
 export class Device {
   accessToken: string | undefined;
+  /** `DPoP` once the server issued a DPoP-bound access token, else `Bearer`. */
+  tokenType = 'Bearer';
+  /** The device's DPoP key and the public origin its proofs name, once `useDpop` was called. */
+  private dpop: { readonly key: DpopKey; readonly origin: string } | undefined;
+  /** The server's latest DPoP nonce. */
+  private nonce: string | undefined;
   /** The refresh cookie's value and path, as the server set them. */
   cookie: { name: string; value: string; path: string } | undefined;
   /** The refresh token when the deployment sends it in the body. */
@@ -29,14 +38,45 @@ export class Device {
     readonly name: string,
   ) {}
 
+  /** From now on, every request carries a proof by `key` for `origin` + its path (the server's public origin). */
+  useDpop(key: DpopKey, origin: string): this {
+    this.dpop = { key, origin };
+    return this;
+  }
+
   async send(method: string, path: string, options: SendOptions = {}): Promise<Reply> {
+    const reply = await this.sendOnce(method, path, options);
+    // A server that wants a nonce says so once, with the nonce: the request goes again with it.
+    const nonce = reply.headers.get('dpop-nonce');
+    if (
+      this.dpop !== undefined &&
+      nonce !== null &&
+      JSON.stringify(reply.body ?? {}).includes('use_dpop_nonce')
+    ) {
+      this.nonce = nonce;
+      return this.sendOnce(method, path, options);
+    }
+    return reply;
+  }
+
+  private async sendOnce(method: string, path: string, options: SendOptions): Promise<Reply> {
     const headers: Record<string, string> = { 'user-agent': `tessera-demo/${this.name}`, ...options.headers };
     const bearer =
       options.bearer === undefined || options.bearer === true
         ? this.accessToken
         : options.bearer || undefined;
-    if (bearer !== undefined && options.bearer !== false) headers.authorization = `Bearer ${bearer}`;
+    if (bearer !== undefined && options.bearer !== false)
+      headers.authorization = `${this.tokenType} ${bearer}`;
     const pathname = path.split('?')[0]!;
+    if (this.dpop !== undefined) {
+      const sent = headers.authorization === undefined ? undefined : bearer;
+      headers.dpop = await createDpopProof(this.dpop.key, {
+        method,
+        url: `${this.dpop.origin}${pathname}`,
+        ...(sent === undefined ? {} : { accessToken: sent }),
+        ...(this.nonce === undefined ? {} : { nonce: this.nonce }),
+      });
+    }
     if (this.cookie !== undefined && pathname.startsWith(this.cookie.path)) {
       headers.cookie = `${this.cookie.name}=${this.cookie.value}`;
     }
@@ -57,6 +97,7 @@ export class Device {
     }
     if (response.ok && typeof body?.access_token === 'string') {
       this.accessToken = body.access_token;
+      this.tokenType = body.token_type === 'DPoP' ? 'DPoP' : 'Bearer';
       if (typeof body.refresh_token === 'string') this.refreshToken = body.refresh_token;
     }
     return { status: response.status, headers: response.headers, body };
@@ -77,19 +118,21 @@ export class Device {
     });
   }
 
-  /** A copy of this device's credentials in another's hands. */
+  /** A copy of this device's credentials in another's hands (the tokens: never the DPoP key). */
   stolenBy(name: string): Device {
-    return this.copy(this.baseUrl, name);
+    return this.copy(this.baseUrl, name, false);
   }
 
   /** The same device talking to another server of the fleet. */
   at(baseUrl: string): Device {
-    return this.copy(baseUrl, this.name);
+    return this.copy(baseUrl, this.name, true);
   }
 
-  private copy(baseUrl: string, name: string): Device {
+  private copy(baseUrl: string, name: string, withKey: boolean): Device {
     const thief = new Device(baseUrl, name);
+    if (withKey) thief.dpop = this.dpop;
     thief.accessToken = this.accessToken;
+    thief.tokenType = this.tokenType;
     thief.cookie = this.cookie === undefined ? undefined : { ...this.cookie };
     thief.refreshToken = this.refreshToken;
     return thief;

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import type { SessionEvent } from '@tessera/sessions';
 import { startResourceServer } from './resource-server.js';
 import { FRAMEWORKS, type Framework, startServer } from './server.js';
-import { createStack } from './stack.js';
+import { createStack, PUBLIC_ORIGIN } from './stack.js';
 import { walkthrough } from './walkthrough.js';
 
 const { values } = parseArgs({
@@ -49,6 +49,8 @@ const events = (event: SessionEvent) => emitted.push(event);
 const stack = await createStack({
   ...(values.redis === undefined ? {} : { redisUrl: values.redis }),
   events,
+  // DPoP-bound sessions for clients that hold a key (scene 4b); bearer clients work as before.
+  dpop: { origin: PUBLIC_ORIGIN },
 }).catch((error: unknown) => fail(`cannot start on Redis at ${values.redis}`, error));
 const port = values.port === undefined ? (values.serve ? 3000 : 0) : Number(values.port);
 const server = await startServer(framework, stack, port).catch((error: unknown) =>
@@ -91,7 +93,12 @@ Ctrl-C stops it.`);
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 } else {
-  const { checks } = await walkthrough(server.url, (line) => console.log(line), drain, reports.url);
+  const { checks } = await walkthrough(server.url, {
+    log: (line) => console.log(line),
+    drain,
+    reportsUrl: reports.url,
+    dpopOrigin: PUBLIC_ORIGIN,
+  });
   await reports.close();
   await server.close();
   await stack.close();

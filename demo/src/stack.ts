@@ -40,10 +40,15 @@ export interface StackOptions {
   /** Per-test clock. */
   readonly clock?: () => number;
   /**
-   * DPoP on resource requests: the public origin proofs name (`htu`), and whether a server nonce is
-   * required. Tokens bound to a client key verify only with its proofs.
+   * DPoP: the public origin proofs name (`htu`), and whether a server nonce is required on resource
+   * requests and at the token endpoint. A login with a proof binds the session to the client's key;
+   * its tokens then work only with that key's proofs.
    */
-  readonly dpop?: { readonly origin: string; readonly requireNonce?: boolean };
+  readonly dpop?: {
+    readonly origin: string;
+    readonly requireNonce?: boolean;
+    readonly tokenEndpointNonce?: boolean;
+  };
 }
 
 /** Everything the example API runs on. */
@@ -60,6 +65,8 @@ export interface Stack {
 /** Who issues the demo's access tokens, and the API fleet they are for. */
 export const ISSUER = 'https://demo.tessera.test';
 export const AUDIENCE = 'https://api.demo.tessera.test';
+/** The public origin of the example API (behind its proxy): what DPoP proofs name in `htu`. */
+export const PUBLIC_ORIGIN = AUDIENCE;
 
 /** The demo's users: alice is a customer, bob an admin. */
 export const DEMO_USERS = {
@@ -83,6 +90,8 @@ export async function createStack(options: StackOptions = {}): Promise<Stack> {
     });
   }
   const dpopNonces = createDpopNonces({ secret: randomBytes(32), clock });
+  // One verifier for resource requests and the token endpoint: one replay cache sees every proof.
+  const dpop = options.dpop === undefined ? undefined : createDpopVerifier({ clock, nonces: dpopNonces });
   const denylist =
     client === undefined
       ? createMemoryDenylist({ clock })
@@ -95,7 +104,7 @@ export async function createStack(options: StackOptions = {}): Promise<Stack> {
     cache: true,
     // No `revocation` here: sessions.verify runs the denylist check itself (once per request).
     clock,
-    ...(options.dpop === undefined ? {} : { dpop: createDpopVerifier({ clock, nonces: dpopNonces }) }),
+    ...(dpop === undefined ? {} : { dpop }),
   });
   const refresh = createRefreshTokens({
     store:
@@ -117,6 +126,7 @@ export async function createStack(options: StackOptions = {}): Promise<Stack> {
       claims: { role: users.roleOf(sub) ?? 'customer' },
     }),
     ...(options.events === undefined ? {} : { events: options.events }),
+    ...(dpop === undefined ? {} : { dpop }),
   });
   const http = createHttpAuth({
     sessions,
@@ -128,6 +138,7 @@ export async function createStack(options: StackOptions = {}): Promise<Stack> {
           dpop: {
             origin: options.dpop.origin,
             requireNonce: options.dpop.requireNonce ?? false,
+            tokenEndpointNonce: options.dpop.tokenEndpointNonce ?? false,
             nonces: dpopNonces,
           },
         }),

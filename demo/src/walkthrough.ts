@@ -1,3 +1,4 @@
+import { createDpopKey } from '@tessera/client';
 import type { SessionEvent } from '@tessera/sessions';
 import { Device, type Reply } from './client.js';
 import { DEMO_USERS } from './stack.js';
@@ -40,7 +41,7 @@ export function describeEvent(event: SessionEvent): string {
   if (typeof e['sub'] === 'string') parts.push(`sub=${e['sub']}`);
   // The random end of a session id (its start is the user's tag, the same for all of a user's sessions).
   if (typeof e['sessionId'] === 'string') parts.push(`session=…${e['sessionId'].slice(-8)}`);
-  for (const key of ['reason', 'kind', 'category', 'generation', 'epoch', 'decision'] as const) {
+  for (const key of ['reason', 'changed', 'kind', 'category', 'generation', 'epoch', 'decision'] as const) {
     if (e[key] !== undefined) parts.push(`${key}=${String(e[key])}`);
   }
   const client = (e['client'] ?? e['meta']) as { ip?: string; userAgent?: string } | undefined;
@@ -48,6 +49,18 @@ export function describeEvent(event: SessionEvent): string {
     parts.push(`from ${client.ip ?? '?'} "${client.userAgent ?? ''}"`);
   if (typeof e['fingerprint'] === 'string') parts.push(`token#${e['fingerprint']}`);
   return parts.join('  ');
+}
+
+/** What the walkthrough talks to and reports through. */
+export interface WalkthroughOptions {
+  /** Where each line of the narration goes. Default: nowhere. */
+  readonly log?: (line: string) => void;
+  /** The server's events since the last call: each step then shows the defender's screen. */
+  readonly drain?: () => readonly SessionEvent[];
+  /** The reports service (verify only): the scenes that show revocation reaching a second service. */
+  readonly reportsUrl?: string;
+  /** The public origin of the server's DPoP option: the DPoP-bound theft scene (4b) runs with it. */
+  readonly dpopOrigin?: string;
 }
 
 /**
@@ -58,10 +71,9 @@ export function describeEvent(event: SessionEvent): string {
  */
 export async function walkthrough(
   baseUrl: string,
-  log: (line: string) => void = () => {},
-  drain?: () => readonly SessionEvent[],
-  reportsUrl?: string,
+  options: WalkthroughOptions = {},
 ): Promise<WalkthroughResult> {
+  const { log = () => {}, drain, reportsUrl, dpopOrigin } = options;
   const checks: Check[] = [];
   const defender: DefenderScreen[] = [];
   let current = '';
@@ -202,6 +214,57 @@ export async function walkthrough(
     laptop.refresh(),
     () => 'the session is over: log in again',
   );
+
+  if (dpopOrigin !== undefined) {
+    step(
+      '4b. The same theft, against a DPoP-bound session',
+      "alice's phone app holds a DPoP key that cannot be read out (RFC 9449). Its session and every\naccess token are bound to that key, and each request carries a proof signed with it. Malware\ncopies both tokens, as in scene 4: without the key they are refused at once, everywhere, and the\nattempt ends the session.",
+    );
+    const app = new Device(baseUrl, 'phone-app').useDpop(await createDpopKey(), dpopOrigin);
+    await expect(
+      'POST /login (alice, phone app, with a DPoP proof)',
+      200,
+      app.send('POST', '/login', { body: alice }),
+      (r) => `token_type ${String(r.body?.token_type)}: bound to the app's key`,
+    );
+    await expect('GET /api/orders (phone app, token + proof)', 200, app.send('GET', '/api/orders'));
+    const thief = app.stolenBy('attacker'); // both tokens, never the key
+    thief.tokenType = 'Bearer';
+    await expect(
+      'GET /api/orders (attacker, the stolen token as a bearer token)',
+      401,
+      thief.send('GET', '/api/orders'),
+      error,
+    );
+    if (reportsUrl !== undefined) {
+      await expect(
+        'GET /api/reports at the reports service (attacker, stolen bound token)',
+        401,
+        reports(thief),
+        error,
+      );
+    }
+    thief.useDpop(await createDpopKey(), dpopOrigin).tokenType = 'DPoP';
+    await expect(
+      "GET /api/orders (attacker, with a proof by the attacker's own key)",
+      401,
+      thief.send('GET', '/api/orders'),
+      error,
+    );
+    await expect(
+      "POST /auth/token/refresh (attacker, stolen refresh cookie, the attacker's key)",
+      401,
+      thief.refresh(),
+      (r) => `${error(r)}: a genuine token without its key is theft, the session ends`,
+    );
+    await expect('GET /api/orders (phone app)', 401, app.send('GET', '/api/orders'), error);
+    await expect(
+      'POST /auth/token/refresh (phone app)',
+      401,
+      app.refresh(),
+      () => 'the session is over: the app signs in again',
+    );
+  }
 
   step(
     '5. Two tabs refresh at the same moment',

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Device } from '../src/client.js';
 import { type RunningServer, startServer } from '../src/server.js';
-import { createStack, type Stack } from '../src/stack.js';
+import { createStack, PUBLIC_ORIGIN, type Stack } from '../src/stack.js';
 import { walkthrough } from '../src/walkthrough.js';
 import { ALICE } from './support/app.js';
 import { type Child, startProcess, within } from './support/processes.js';
@@ -23,7 +23,7 @@ describe('a resource server in its own process, behind the JWK Set, following th
   beforeAll(async () => {
     const redisUrl = `redis://127.0.0.1:${inject('redis').standalone.port}`;
     const prefix = `rs${randomBytes(5).toString('hex')}`;
-    stack = await createStack({ redisUrl, prefix });
+    stack = await createStack({ redisUrl, prefix, dpop: { origin: PUBLIC_ORIGIN } });
     auth = await startServer('hono', stack);
     reports = await startProcess(RESOURCE_CHILD, [], {
       TESSERA_DEMO_JWKS: `${auth.url}/.well-known/jwks.json`,
@@ -85,9 +85,12 @@ describe('a resource server in its own process, behind the JWK Set, following th
   });
 
   it('the walkthrough against both services passes, the reports scene included', async () => {
-    const { checks } = await walkthrough(auth.url, () => {}, undefined, reports.url);
+    const { checks } = await walkthrough(auth.url, { reportsUrl: reports.url, dpopOrigin: PUBLIC_ORIGIN });
     const failed = checks.filter((c) => !c.ok);
     expect(failed).toEqual([]);
-    expect(checks.filter((c) => c.request.includes('/api/reports')).map((c) => c.status)).toEqual([200, 401]);
+    // Scene 2 (200), scene 4 (revoked), scene 4b (a stolen DPoP-bound token as a bearer token).
+    expect(checks.filter((c) => c.request.includes('/api/reports')).map((c) => c.status)).toEqual([
+      200, 401, 401,
+    ]);
   });
 });

@@ -2,6 +2,7 @@
 import type { SessionEvent } from '@tessera/sessions';
 import { describe, expect, it } from 'vitest';
 import { FRAMEWORKS } from '../src/server.js';
+import { PUBLIC_ORIGIN } from '../src/stack.js';
 import { describeEvent, walkthrough } from '../src/walkthrough.js';
 import { type Store, startApp } from './support/app.js';
 
@@ -12,18 +13,21 @@ describe.each(FRAMEWORKS.flatMap((framework) => STORES.map((store) => [framework
   (framework, store) => {
     it("every request of every step answers as the walkthrough says, and the defender's screen shows what happened", async () => {
       let emitted: SessionEvent[] = [];
-      const app = await startApp(framework, store, { events: (event) => emitted.push(event) });
+      const app = await startApp(framework, store, {
+        events: (event) => emitted.push(event),
+        dpop: { origin: PUBLIC_ORIGIN },
+      });
       const lines: string[] = [];
       try {
-        const { checks, defender } = await walkthrough(
-          app.url,
-          (line) => lines.push(line),
-          () => {
+        const { checks, defender } = await walkthrough(app.url, {
+          log: (line) => lines.push(line),
+          drain: () => {
             const events = emitted;
             emitted = [];
             return events;
           },
-        );
+          dpopOrigin: PUBLIC_ORIGIN,
+        });
         expect(checks.length).toBeGreaterThan(20);
         expect(checks.filter((c) => !c.ok)).toEqual([]);
         const seen = (step: string) =>
@@ -33,6 +37,17 @@ describe.each(FRAMEWORKS.flatMap((framework) => STORES.map((store) => [framework
         expect(seen('4.')).toEqual(
           expect.arrayContaining(['session.reuse_detected', 'session.revoked', 'token.rejected']),
         );
+        // 4b: the stolen DPoP-bound tokens are refused at once; the refresh attempt is a theft signal.
+        const bound = defender.find((screen) => screen.step.startsWith('4b.'))?.events ?? [];
+        expect(bound.find((e) => e.type === 'session.anomaly')).toMatchObject({
+          sub: 'alice',
+          changed: ['dpopKey'],
+          decision: 'revoke',
+        });
+        expect(bound.map((e) => e.type)).toEqual(
+          expect.arrayContaining(['session.revoked', 'token.rejected']),
+        );
+        expect(bound.map((e) => e.type)).not.toContain('session.reuse_detected');
         expect(seen('5.')).toContain('session.retried');
         expect(seen('6.')).toEqual(expect.arrayContaining(['user.revoked', 'session.revoked']));
         expect(seen('7.')).toContain('session.revoked');

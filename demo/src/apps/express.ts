@@ -14,7 +14,7 @@ export function expressServer(stack: Stack): Server {
   app.use(auth.routes());
   app.post('/login', json, async (req, res, next) => {
     try {
-      const tokens = await logic.login(req.body, auth.metaOf(req));
+      const tokens = await logic.login(req.body, auth.metaOf(req), auth.dpopOf(req));
       if (tokens === undefined) res.status(401).json(INVALID_CREDENTIALS);
       else await auth.sendTokens(res, tokens);
     } catch (error) {

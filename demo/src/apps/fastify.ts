@@ -13,7 +13,7 @@ export async function fastifyServer(stack: Stack): Promise<Server> {
   // A TesseraError from our own routes (a Redis outage during login) answers like the built-in ones.
   app.setErrorHandler(auth.errorHandler);
   app.post('/login', async (request, reply) => {
-    const tokens = await logic.login(request.body, auth.metaOf(request));
+    const tokens = await logic.login(request.body, auth.metaOf(request), auth.dpopOf(request));
     return tokens === undefined
       ? reply.status(401).send(INVALID_CREDENTIALS)
       : auth.sendTokens(reply, tokens);

@@ -15,7 +15,7 @@ export function honoServer(stack: Stack): Server {
   // A TesseraError from our own routes (a Redis outage during login) answers like the built-in ones.
   app.onError(auth.onError);
   app.post('/login', async (c) => {
-    const tokens = await logic.login(await body(c.req.raw), auth.metaOf(c));
+    const tokens = await logic.login(await body(c.req.raw), auth.metaOf(c), auth.dpopOf(c));
     return tokens === undefined ? c.json(INVALID_CREDENTIALS, 401) : auth.tokens(tokens);
   });
   app.get('/open', (c) => c.json({ ok: true }));

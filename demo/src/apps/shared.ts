@@ -1,5 +1,5 @@
 import type { SessionMeta } from '@tessera/refresh';
-import type { SessionTokens } from '@tessera/sessions';
+import type { DpopPresentation, SessionTokens } from '@tessera/sessions';
 import type { Stack } from '../stack.js';
 
 /** Orders of the example API. */
@@ -11,11 +11,19 @@ export const ORDERS = [
 /** The app logic that is the same on every framework: login and password change. */
 export function appLogic(stack: Stack) {
   return {
-    /** Checks the password; starts a session. Undefined when the credentials are wrong. */
-    async login(body: unknown, meta: SessionMeta): Promise<SessionTokens | undefined> {
+    /**
+     * Checks the password; starts a session, bound to the client's DPoP key when the request carries
+     * a proof. Undefined when the credentials are wrong.
+     */
+    async login(
+      body: unknown,
+      meta: SessionMeta,
+      dpop: DpopPresentation | undefined,
+    ): Promise<SessionTokens | undefined> {
       const { username, password } = (body ?? {}) as { username?: unknown; password?: unknown };
       const user = stack.users.authenticate(username, password);
-      return user === undefined ? undefined : stack.sessions.login(user.id, { meta });
+      if (user === undefined) return undefined;
+      return stack.sessions.login(user.id, dpop === undefined ? { meta } : { meta, dpop });
     },
     /** Re-checks the current password, changes it, ends every other session; the caller's device goes on anew. */
     async changePassword(sub: string, sid: string, body: unknown): Promise<SessionTokens | undefined> {

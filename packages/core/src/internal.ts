@@ -29,3 +29,4 @@ export {
 export { cryptoPlatform, type Platform, platform } from './lib/platform/index.js';
 export { scrubbedCause } from './lib/scrub.js';
 export { withSubject } from './lib/subject.js';
+export { jwkThumbprint } from './lib/thumbprint.js';

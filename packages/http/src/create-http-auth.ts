@@ -1,6 +1,6 @@
 import { isTesseraError } from '@tessera/core';
 import type { SessionMeta } from '@tessera/refresh';
-import type { SessionTokens } from '@tessera/sessions';
+import type { DpopPresentation, SessionTokens } from '@tessera/sessions';
 import { credentialInUrl, extractBearer } from './lib/bearer.js';
 import { cookieValues, refreshCookie } from './lib/cookies.js';
 import { isCrossSite } from './lib/csrf.js';
@@ -12,6 +12,7 @@ import {
   dpopErrorResponse,
   json,
   NO_STORE,
+  tokenEndpointProofResponse,
   unavailable,
 } from './lib/responses.js';
 import { type RouteName, routesAt, routeTable } from './lib/route-table.js';
@@ -172,7 +173,8 @@ export function createHttpAuth(options: HttpAuthOptions): HttpAuth {
     const { accessToken } = tokens;
     const body = {
       access_token: accessToken.token,
-      token_type: 'Bearer',
+      // RFC 9449 section 5: a DPoP-bound access token is of type DPoP.
+      token_type: accessToken.claims.cnf?.jkt === undefined ? 'Bearer' : 'DPoP',
       expires_in: accessToken.expiresIn,
       ...(accessToken.claims.scope === undefined ? {} : { scope: accessToken.claims.scope }),
       session_id: tokens.session.sessionId,
@@ -197,6 +199,22 @@ export function createHttpAuth(options: HttpAuthOptions): HttpAuth {
 
   function errorResponse(error: unknown): Response {
     return accessErrorResponse(error, realm, retryAfter, undefined);
+  }
+
+  function dpopOf(request: RequestLike): DpopPresentation | undefined {
+    if (dpopConfig === undefined) return undefined;
+    const proof = request.headers.get('dpop');
+    if (proof === null) return undefined;
+    return {
+      proof,
+      method: request.method,
+      url: `${dpopConfig.origin}${pathOf(request.url)}`,
+      ...(dpopConfig.tokenEndpointNonce ? { requireNonce: true } : {}),
+    };
+  }
+
+  async function tokenErrorResponse(error: unknown): Promise<Response> {
+    return (await tokenEndpointProofResponse(error, dpopConfig?.nonces)) ?? errorResponse(error);
   }
 
   /** The refresh token of a request, from the one configured mechanism and nowhere else. */
@@ -247,9 +265,18 @@ export function createHttpAuth(options: HttpAuthOptions): HttpAuth {
     const credential = await readRefreshToken(request);
     if (credential.kind === 'invalid') return badRequest(credential.description);
     if (credential.kind === 'none') return refreshRefused();
+    const dpop = dpopOf(request);
     try {
-      return tokenResponse(await sessions.refresh(credential.token, { meta: metaOf(request, context) }));
+      return tokenResponse(
+        await sessions.refresh(credential.token, {
+          meta: metaOf(request, context),
+          ...(dpop === undefined ? {} : { dpop }),
+        }),
+      );
     } catch (error) {
+      // A bad proof is told apart (the client can fix it); a token without its key is a refused grant.
+      const badProof = await tokenEndpointProofResponse(error, dpopConfig?.nonces);
+      if (badProof !== undefined) return badProof;
       if (isTesseraError(error) && error.code !== 'ERR_UNAVAILABLE') return refreshRefused();
       return failure(error);
     }
@@ -309,6 +336,7 @@ export function createHttpAuth(options: HttpAuthOptions): HttpAuth {
           sessions: list.map((s) => ({
             id: s.sessionId,
             current: s.sessionId === sid,
+            bound: s.bound,
             createdAt: s.createdAt.toISOString(),
             lastUsedAt: s.lastUsedAt.toISOString(),
             expiresAt: s.expiresAt.toISOString(),
@@ -351,7 +379,16 @@ export function createHttpAuth(options: HttpAuthOptions): HttpAuth {
     return run[entry.name](request, context, id);
   }
 
-  return Object.freeze({ routes, authenticate, handle, tokenResponse, metaOf, errorResponse });
+  return Object.freeze({
+    routes,
+    authenticate,
+    handle,
+    tokenResponse,
+    dpopOf,
+    tokenErrorResponse,
+    metaOf,
+    errorResponse,
+  });
 }
 
 const FORM = /^application\/x-www-form-urlencoded\s*(;|$)/i;

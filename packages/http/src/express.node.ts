@@ -5,7 +5,7 @@
 
 import { isTesseraError } from '@tessera/core';
 import type { SessionMeta } from '@tessera/refresh';
-import type { SessionAccessClaims, SessionTokens } from '@tessera/sessions';
+import type { DpopPresentation, SessionAccessClaims, SessionTokens } from '@tessera/sessions';
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import { BODY_LIMIT, MAX_FORM_BYTES } from './lib/limits.js';
 import { readBody, sendResponse, toFetchRequest, unreadableRequest } from './lib/node-http.node.js';
@@ -31,12 +31,14 @@ export interface TesseraExpress {
   /**
    * Error middleware, registered after your routes (`app.use(auth.errors())`): a `TesseraError`
    * thrown in (or passed to `next` by) your own handlers gets the built-in routes' answer (RFC 6750,
-   * or 503 with `Retry-After` during an outage), as JSON with no stack; anything else goes on to
-   * the next error handler.
+   * RFC 9449's for a bad DPoP proof at login, or 503 with `Retry-After` during an outage), as JSON
+   * with no stack; anything else goes on to the next error handler.
    */
   errors(): ErrorRequestHandler;
   /** Sends a token pair (your login route's answer). */
   sendTokens(res: Response, tokens: SessionTokens): Promise<void>;
+  /** The DPoP proof of your login request, for the `dpop` option of the session service's `login` (see `HttpAuth.dpopOf`). */
+  dpopOf(req: Request): DpopPresentation | undefined;
   /** The device metadata of a request (user agent, `req.ip`). */
   metaOf(req: Request): SessionMeta;
 }
@@ -108,10 +110,15 @@ export function tesseraExpress(http: HttpAuth): TesseraExpress {
     errors() {
       return (error, _req, res, next) => {
         if (!isTesseraError(error) || res.headersSent) return next(error);
-        sendResponse(res, http.errorResponse(error)).catch(next);
+        http
+          .tokenErrorResponse(error)
+          .then((response) => sendResponse(res, response))
+          .catch(next);
       };
     },
     sendTokens: (res, tokens) => sendResponse(res, http.tokenResponse(tokens)),
+    // originalUrl: the path as the client sent it, whatever router the login route is mounted on.
+    dpopOf: (req) => http.dpopOf({ ...nodeRequestLike(req), url: req.originalUrl }),
     metaOf: (req) => http.metaOf(nodeRequestLike(req), req.ip === undefined ? {} : { ip: req.ip }),
   };
 }

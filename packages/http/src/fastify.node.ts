@@ -5,7 +5,7 @@
 
 import { isTesseraError } from '@tessera/core';
 import type { SessionMeta } from '@tessera/refresh';
-import type { SessionAccessClaims, SessionTokens } from '@tessera/sessions';
+import type { DpopPresentation, SessionAccessClaims, SessionTokens } from '@tessera/sessions';
 import type {
   FastifyError,
   FastifyPluginAsync,
@@ -33,8 +33,9 @@ export interface TesseraFastify {
   authenticate(options?: { scope?: string | readonly string[] }): preHandlerAsyncHookHandler;
   /**
    * An error handler (`app.setErrorHandler(auth.errorHandler)`): a `TesseraError` thrown in your
-   * own handlers gets the built-in routes' answer (RFC 6750, or 503 with `Retry-After` during an
-   * outage), as JSON with no stack; anything else gets Fastify's own answer.
+   * own handlers gets the built-in routes' answer (RFC 6750, RFC 9449's for a bad DPoP proof at
+   * login, or 503 with `Retry-After` during an outage), as JSON with no stack; anything else gets
+   * Fastify's own answer.
    */
   errorHandler(
     error: FastifyError | Error,
@@ -43,6 +44,8 @@ export interface TesseraFastify {
   ): Promise<FastifyReply>;
   /** Sends a token pair (your login route's answer). */
   sendTokens(reply: FastifyReply, tokens: SessionTokens): Promise<FastifyReply>;
+  /** The DPoP proof of your login request, for the `dpop` option of the session service's `login` (see `HttpAuth.dpopOf`). */
+  dpopOf(request: FastifyRequest): DpopPresentation | undefined;
   /** The device metadata of a request (user agent, `request.ip`). */
   metaOf(request: FastifyRequest): SessionMeta;
 }
@@ -101,7 +104,7 @@ export function tesseraFastify(http: HttpAuth): TesseraFastify {
       };
     },
     async errorHandler(error, _request, reply) {
-      if (isTesseraError(error)) return send(reply, http.errorResponse(error));
+      if (isTesseraError(error)) return send(reply, await http.tokenErrorResponse(error));
       const status = (error as FastifyError).statusCode ?? 500;
       // Fastify's own shape, without the message of an unexpected error (it may describe internals).
       return reply.status(status).send({
@@ -111,6 +114,7 @@ export function tesseraFastify(http: HttpAuth): TesseraFastify {
       });
     },
     sendTokens: (reply, tokens) => send(reply, http.tokenResponse(tokens)),
+    dpopOf: (request) => http.dpopOf(nodeRequestLike(request.raw)),
     metaOf: (request) => http.metaOf(nodeRequestLike(request.raw), { ip: request.ip }),
   };
 }

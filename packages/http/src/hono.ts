@@ -5,7 +5,7 @@
 
 import { isTesseraError } from '@tessera/core';
 import type { SessionMeta } from '@tessera/refresh';
-import type { SessionAccessClaims, SessionTokens } from '@tessera/sessions';
+import type { DpopPresentation, SessionAccessClaims, SessionTokens } from '@tessera/sessions';
 import type { Context, ErrorHandler, MiddlewareHandler } from 'hono';
 import { nodeRequestLike, type RawRequest } from './lib/raw-headers.js';
 import { isOwnPath, routeTable } from './lib/route-table.js';
@@ -31,12 +31,14 @@ export interface TesseraHono {
   routes(): MiddlewareHandler;
   /**
    * An error handler (`app.onError(auth.onError)`): a `TesseraError` thrown in your own handlers gets
-   * the built-in routes' answer (RFC 6750, or 503 with `Retry-After` during an outage), as JSON with
+   * the built-in routes' answer (RFC 6750, RFC 9449's for a bad DPoP proof at login, or 503 with `Retry-After` during an outage), as JSON with
    * no stack; an `HTTPException` its own response; anything else a plain 500.
    */
   readonly onError: ErrorHandler;
   /** The response for a token pair (your login route's answer). */
   tokens(tokens: SessionTokens): Response;
+  /** The DPoP proof of your login request, for the `dpop` option of the session service's `login` (see `HttpAuth.dpopOf`). */
+  dpopOf(c: Context): DpopPresentation | undefined;
   /** The device metadata of a request. */
   metaOf(c: Context): SessionMeta;
 }
@@ -123,12 +125,13 @@ export function tesseraHono(http: HttpAuth, options: TesseraHonoOptions = {}): T
       };
     },
     onError(error) {
-      if (isTesseraError(error)) return http.errorResponse(error);
+      if (isTesseraError(error)) return http.tokenErrorResponse(error);
       const exception = error as Partial<{ getResponse(): Response }>;
       if (typeof exception.getResponse === 'function') return exception.getResponse();
       return Response.json({ error: 'server_error', error_description: 'internal error' }, { status: 500 });
     },
     tokens: (tokens) => http.tokenResponse(tokens),
+    dpopOf: (c) => http.dpopOf(c.req.raw),
     metaOf: (c) => http.metaOf(c.req.raw, context(c)),
   };
 }

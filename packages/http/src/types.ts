@@ -1,6 +1,6 @@
 import type { DpopNonces, JwkSet } from '@tessera/core';
 import type { SessionMeta } from '@tessera/refresh';
-import type { SessionAccessClaims, Sessions, SessionTokens } from '@tessera/sessions';
+import type { DpopPresentation, SessionAccessClaims, Sessions, SessionTokens } from '@tessera/sessions';
 
 /**
  * The part of a request the bearer check reads. A Fetch `Request` is one; the Node adapters pass a
@@ -55,13 +55,19 @@ export type RefreshTransport =
       readonly in: 'body';
     };
 
-/** The `dpop` option of {@link createHttpAuth}: DPoP (RFC 9449) on resource requests. */
+/** The `dpop` option of {@link createHttpAuth}: DPoP (RFC 9449) on resource requests and the token endpoint. */
 export interface HttpDpopOptions {
   /** The public origin clients address, e.g. `https://api.example.com` (a proof's `htu` is this plus the path). */
   readonly origin: string;
-  /** Require a current server nonce in every proof (default false). */
+  /** Require a current server nonce in every proof of a resource request (default false). */
   readonly requireNonce?: boolean;
-  /** The server nonces (`createDpopNonces`); needed with `requireNonce`. */
+  /**
+   * Require a current server nonce in every proof at the token endpoint: the refresh route, and your
+   * login route through `dpopOf` (default false). RFC 9449 section 8: this limits how long a proof
+   * made on a compromised device stays usable.
+   */
+  readonly tokenEndpointNonce?: boolean;
+  /** The server nonces (`createDpopNonces`); needed with `requireNonce` or `tokenEndpointNonce`. */
   readonly nonces?: DpopNonces;
   /** The proof algorithms to announce in `WWW-Authenticate: DPoP algs` (those of the DPoP verifier). */
   readonly algorithms?: readonly string[];
@@ -150,8 +156,22 @@ export interface HttpAuth {
   ): Promise<AuthResult>;
   /** Serves the built-in routes; resolves undefined when the request is for none of them. */
   handle(request: Request, context?: RequestContext): Promise<Response | undefined>;
-  /** The response of your login route: the token pair in the configured transport, `no-store`. */
+  /**
+   * The response of your login route: the token pair in the configured transport, `no-store`, with
+   * `token_type: "DPoP"` when the access token is DPoP-bound (else `Bearer`).
+   */
   tokenResponse(tokens: SessionTokens, init?: { status?: number }): Response;
+  /**
+   * The DPoP proof of a token-endpoint request (your login route), for the `dpop` option of the session service's `login`:
+   * the `DPoP` header with the request's method and public URL. Undefined without the `dpop` option
+   * or without the header.
+   */
+  dpopOf(request: RequestLike): DpopPresentation | undefined;
+  /**
+   * The response of your login route for an error: a bad DPoP proof as RFC 9449 section 5 says (400
+   * `invalid_dpop_proof`, or `use_dpop_nonce` with a `DPoP-Nonce` header), else as {@link HttpAuth.errorResponse}.
+   */
+  tokenErrorResponse(error: unknown): Promise<Response>;
   /** The device metadata of a request (user agent, and the IP from `context`). */
   metaOf(request: RequestLike, context?: RequestContext): SessionMeta;
   /** The response for an error: RFC 6750 for token errors, 503 + `Retry-After` for `ERR_UNAVAILABLE`. */

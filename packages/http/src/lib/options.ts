@@ -51,6 +51,7 @@ const schema = z.strictObject({
     .strictObject({
       origin,
       requireNonce: z.boolean().default(false),
+      tokenEndpointNonce: z.boolean().default(false),
       nonces: z.optional(serviceOption<DpopNonces>('dpop.nonces (createDpopNonces)', ['current', 'check'])),
       algorithms: z
         .array(z.string().regex(/^[A-Za-z0-9]{2,16}$/))
@@ -82,6 +83,8 @@ export interface ResolvedDpop {
   /** The public origin clients address (htu), without a trailing slash. */
   readonly origin: string;
   readonly requireNonce: boolean;
+  /** Require a server nonce in token-endpoint proofs. */
+  readonly tokenEndpointNonce: boolean;
   readonly nonces: DpopNonces | undefined;
   /** For `WWW-Authenticate: DPoP algs="..."`. */
   readonly algs: string;
@@ -122,19 +125,29 @@ export function resolveHttpOptions(options: HttpAuthOptions): ResolvedHttpOption
 
 function resolveDpop(
   dpop:
-    | { origin: string; requireNonce: boolean; nonces?: DpopNonces | undefined; algorithms: string[] }
+    | {
+        origin: string;
+        requireNonce: boolean;
+        tokenEndpointNonce: boolean;
+        nonces?: DpopNonces | undefined;
+        algorithms: string[];
+      }
     | undefined,
 ): ResolvedDpop | undefined {
   if (dpop === undefined) return undefined;
-  if (dpop.requireNonce && dpop.nonces === undefined) {
-    throw new ConfigError('dpop.requireNonce needs dpop.nonces (createDpopNonces)', {
-      reason: 'invalid_options',
-      claim: 'dpop.nonces',
-    });
+  if ((dpop.requireNonce || dpop.tokenEndpointNonce) && dpop.nonces === undefined) {
+    throw new ConfigError(
+      'dpop.requireNonce and dpop.tokenEndpointNonce need dpop.nonces (createDpopNonces)',
+      {
+        reason: 'invalid_options',
+        claim: 'dpop.nonces',
+      },
+    );
   }
   return {
     origin: dpop.origin,
     requireNonce: dpop.requireNonce,
+    tokenEndpointNonce: dpop.tokenEndpointNonce,
     nonces: dpop.nonces,
     algs: dpop.algorithms.join(' '),
   };

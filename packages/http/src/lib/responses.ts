@@ -88,6 +88,27 @@ export function accessErrorResponse(
 }
 
 /**
+ * The token endpoint's answer to a bad DPoP proof (RFC 9449 section 5): 400 `invalid_dpop_proof`, or
+ * `use_dpop_nonce` with the current nonce in `DPoP-Nonce` (section 8). Undefined for any other error.
+ */
+export async function tokenEndpointProofResponse(
+  error: unknown,
+  nonces: { current(): Promise<string> } | undefined,
+): Promise<Response | undefined> {
+  if (!isTesseraError(error) || error.code !== 'ERR_DPOP_PROOF') return undefined;
+  // A genuine refresh token without its key is the grant's problem (answered as such by the caller).
+  if (TOKEN_BINDING_REASONS.has(error.reason ?? '')) return undefined;
+  if (error.reason === 'use_dpop_nonce' && nonces !== undefined) {
+    return json(
+      400,
+      { error: 'use_dpop_nonce', error_description: 'the authorization server requires a DPoP nonce' },
+      { 'dpop-nonce': await nonces.current() },
+    );
+  }
+  return json(400, { error: 'invalid_dpop_proof', error_description: 'the DPoP proof is invalid' });
+}
+
+/**
  * An RFC 9449 section 7.1 challenge: `DPoP` with `algs`, and `error` when there is a problem
  * (`invalid_dpop_proof`, `use_dpop_nonce`, `invalid_token`, `insufficient_scope`). A
  * `use_dpop_nonce` answer carries the server's nonce in `DPoP-Nonce`.
