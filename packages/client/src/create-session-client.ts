@@ -78,13 +78,12 @@ export function createSessionClient(options: SessionClientOptions): SessionClien
   let nonce: string | undefined;
   let refreshing: Promise<boolean> | undefined;
 
-  if (channel !== undefined) {
-    channel.onmessage = (event: MessageEvent<ChannelMessage>) => {
-      const message = event.data;
-      if (message?.type === 'token' && typeof message.token === 'string') token = message.token;
-      else if (message?.type === 'ended') token = undefined;
-    };
-  }
+  // Registered first, so that it runs before any listener waiting in peerToken.
+  channel?.addEventListener('message', (event: MessageEvent<ChannelMessage>) => {
+    const message = event.data;
+    if (message?.type === 'token' && typeof message.token === 'string') token = message.token;
+    else if (message?.type === 'ended') token = undefined;
+  });
 
   const absolute = (input: string | URL) => new URL(input, `${origin}/`).toString();
 
@@ -118,9 +117,11 @@ export function createSessionClient(options: SessionClientOptions): SessionClien
   function refresh(): Promise<boolean> {
     if (refreshing !== undefined) return refreshing;
     const seen = token;
+    const round = refreshRound();
     refreshing = withLock(async () => {
-      // Another tab refreshed while this one waited for the lock: its token is ours too.
-      if (token !== undefined && token !== seen) return true;
+      // Another tab refreshed while this one waited for the lock: its token (on its way over the
+      // channel) is ours too. One rotation for all the tabs, not one each.
+      if (refreshRound() !== round && (await peerToken(seen))) return true;
       const response = await send(refreshUrl, { method: 'POST', credentials: 'same-origin' }, undefined);
       if (!response.ok) {
         token = undefined;
@@ -135,10 +136,51 @@ export function createSessionClient(options: SessionClientOptions): SessionClien
     return refreshing;
   }
 
+  /**
+   * How many refreshes the origin's tabs have made (in `localStorage`, read and written under the
+   * lock): a tab that sees it moved while it waited knows another tab refreshed. Only a count is
+   * stored there, never a token.
+   */
+  function refreshRound(): string | null {
+    try {
+      return globalThis.localStorage?.getItem(`${name}:refreshes`) ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  function countRefresh(): void {
+    try {
+      globalThis.localStorage?.setItem(`${name}:refreshes`, String(Number(refreshRound() ?? 0) + 1));
+    } catch {
+      // No storage (a sandboxed frame): each tab then refreshes on its own.
+    }
+  }
+
+  /** Resolves true once a token other than `seen` arrived from another tab (at most one second). */
+  function peerToken(seen: string | undefined): Promise<boolean> {
+    if (token !== undefined && token !== seen) return Promise.resolve(true);
+    if (channel === undefined) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        channel.removeEventListener('message', listener);
+        resolve(false);
+      }, 1000);
+      const listener = () => {
+        if (token === seen) return;
+        clearTimeout(timer);
+        channel.removeEventListener('message', listener);
+        resolve(token !== undefined);
+      };
+      channel.addEventListener('message', listener);
+    });
+  }
+
   function keep(body: unknown): void {
     const next = (body as { access_token?: unknown } | null)?.access_token;
     if (typeof next !== 'string') return;
     token = next;
+    countRefresh();
     channel?.postMessage({ type: 'token', token: next } satisfies ChannelMessage);
   }
 
