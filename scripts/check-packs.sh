@@ -61,7 +61,7 @@ node esm.mjs
 cat > cjs.cjs <<'JS'
 // require() of the ESM packages (Node >= 20.19 loads ESM without top-level await this way).
 const names = ['@tessera/core', '@tessera/refresh', '@tessera/refresh/redis', '@tessera/denylist', '@tessera/sessions',
-  '@tessera/http', '@tessera/http/express', '@tessera/http/fastify', '@tessera/http/hono'];
+  '@tessera/http', '@tessera/http/express', '@tessera/http/fastify', '@tessera/http/hono', '@tessera/client'];
 for (const name of names) {
   const loaded = require(name);
   if (Object.keys(loaded).length === 0) throw new Error(`${name}: no exports through require()`);
@@ -81,6 +81,13 @@ import { createHttpAuth, type HttpAuth } from '@tessera/http';
 import { tesseraExpress } from '@tessera/http/express';
 import { tesseraFastify } from '@tessera/http/fastify';
 import { tesseraHono } from '@tessera/http/hono';
+import { createSessionClient, type DpopKey, loadDpopKey } from '@tessera/client';
+
+export async function browserClient(): Promise<DpopKey> {
+  const key = await loadDpopKey();
+  createSessionClient({ key, origin: 'https://app.example.com' }).close();
+  return key;
+}
 
 export async function wire(): Promise<HttpAuth> {
   const access = createAccessTokens({ issuer: 'https://i', audience: 'a', keys: { sign: await generateSigningKey() } });
@@ -142,3 +149,9 @@ const edge :Workerd.Worker = (modules = [ (name = "edge", esModule = embed "edge
 CAPNP
 "$root/node_modules/.bin/workerd" test edge.capnp >edge.log 2>&1 || { echo "check-packs: the edge consumer failed in workerd"; cat edge.log; exit 1; }
 echo "edge consumer (workerd): ok"
+
+# The published browser helper, bundled by the `browser` condition on the neutral platform: no node: import.
+echo "export { createSessionClient, loadDpopKey, createDpopProof } from '@tessera/client';" > browser.mjs
+"$root/node_modules/.bin/esbuild" browser.mjs --bundle --format=esm --platform=neutral --conditions=browser \
+  --main-fields=module,main --outfile=browser.bundle.js --log-level=warning
+echo "browser bundle (@tessera/client): ok"

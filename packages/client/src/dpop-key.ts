@@ -9,10 +9,22 @@ import { jwkThumbprint } from '@tessera/core/internal';
 export interface DpopKey {
   /** The key pair; `privateKey.extractable` is false. */
   readonly keyPair: CryptoKeyPair;
-  /** The public key as a JWK of its required members (`kty`, `crv`, `x`, `y`): a proof's `jwk` header. */
-  readonly publicJwk: { readonly kty: 'EC'; readonly crv: 'P-256'; readonly x: string; readonly y: string };
+  /** The public key as a JWK of its required members: a proof's `jwk` header. */
+  readonly publicJwk: DpopPublicJwk;
   /** Its RFC 7638 thumbprint: what the server binds the session and its tokens to (`cnf.jkt`). */
   readonly jkt: string;
+}
+
+/** A DPoP key's public half as a JWK (RFC 7517): its required members only. */
+export interface DpopPublicJwk {
+  /** Key type: always `EC`. */
+  readonly kty: 'EC';
+  /** Curve: always `P-256` (ES256 proofs). */
+  readonly crv: 'P-256';
+  /** The x coordinate, base64url. */
+  readonly x: string;
+  /** The y coordinate, base64url. */
+  readonly y: string;
 }
 
 /** Options of {@link loadDpopKey}. */
