@@ -4,6 +4,7 @@ import {
   TokenExpiredError,
   TokenRevokedError,
 } from '@tessera/core';
+import { ArrivalQueue, IdTable } from './id-table.js';
 import { isRevocableId } from './ids.js';
 import type { RevocationWindow } from './options.js';
 
@@ -14,10 +15,16 @@ export type Revocation =
   /** An entry this version cannot read (newer or damaged): `at` is its stream time (Redis ms). */
   | { readonly kind: 'unknown'; readonly at: number };
 
-interface Entry {
-  readonly epoch: number;
-  readonly at: number;
-}
+/** Kinds of ids, hashed into separate spaces of one table. */
+const USER = 1;
+const SESSION = 2;
+
+/**
+ * The default bound of the view: past it, a new revocation is not dropped but counted as an
+ * unreadable one (every token issued before it is rejected): fail closed, never forget. About 110 MB
+ * of typed arrays at the bound (docs/sizing.md).
+ */
+export const DEFAULT_MAX_ENTRIES = 2_000_000;
 
 /**
  * The in-process view of recent revocations: what `check` consults, with no I/O.
@@ -25,7 +32,12 @@ interface Entry {
  * Only the last `windowMs` matter (the longest an access token can live, plus the clock tolerance
  * and a margin): a token issued before an older revocation has expired, and `verify` rejects it as
  * expired before it asks us. Entries are kept in arrival order and dropped from the front once
- * older than the window, so memory is bounded by the revocations of one token lifetime.
+ * older than the window, so memory is bounded by the revocations of one token lifetime; and by
+ * `maxEntries` whatever the flood: past it a revocation fails closed (see DEFAULT_MAX_ENTRIES).
+ *
+ * Entries live in an {@link IdTable} (hashes and numbers in typed arrays, about 55 bytes an entry
+ * with the arrival queue). Times are kept in whole seconds, rounded up: an entry is dropped at most
+ * a second late, never early.
  *
  * `originMs` is when the revocation data began (the Redis dataset, or the process for the memory
  * denylist). Tokens issued before it are rejected: the revocations made before it are lost, so
@@ -34,77 +46,107 @@ interface Entry {
 export class RevocationView {
   readonly #windowMs: number;
   readonly #horizonMs: number;
-  readonly #users = new Map<string, Entry>();
-  readonly #sessions = new Map<string, Entry>();
-  /** Arrival order, for trimming; entries before `#head` are gone. */
-  #queue: Exclude<Revocation, { kind: 'unknown' }>[] = [];
-  #head = 0;
+  readonly #table = new IdTable();
+  /** Arrival order, for trimming. */
+  readonly #queue = new ArrivalQueue();
+  readonly #dropped = { hi: 0, lo: 0, seconds: 0 };
+  readonly #maxEntries: number;
   #originMs: number;
   /** Tokens issued before this (seconds) are rejected: an unreadable revocation may name them. */
   #unknownFloorSeconds = 0;
   readonly #marginMs: number;
 
-  constructor(window: RevocationWindow, originMs: number) {
+  constructor(window: RevocationWindow, originMs: number, maxEntries = DEFAULT_MAX_ENTRIES) {
     this.#windowMs = window.windowMs;
     this.#horizonMs = window.horizonSeconds * 1000;
     this.#marginMs = window.windowMs - this.#horizonMs;
     this.#originMs = originMs;
+    this.#maxEntries = maxEntries;
   }
 
   /** Entries held (users plus sessions). */
   get size(): number {
-    return this.#users.size + this.#sessions.size;
+    return this.#table.size;
+  }
+
+  /** Bytes of the view's arrays (the table and the arrival queue). */
+  get bytes(): number {
+    return this.#table.bytes + this.#queue.bytes;
   }
 
   /** Forgets everything and starts over from a new origin (after Redis data loss). */
   reset(originMs: number): void {
-    this.#users.clear();
-    this.#sessions.clear();
-    this.#queue = [];
-    this.#head = 0;
+    this.#table.clear();
+    this.#queue.clear();
     this.#originMs = originMs;
     this.#unknownFloorSeconds = 0;
   }
 
   /** The highest epoch of `sub` this view holds (0 when none): what Redis must never go below. */
   epochOf(sub: string): number {
-    return this.#users.get(sub)?.epoch ?? 0;
+    const table = this.#table;
+    table.hash(USER, sub);
+    const slot = table.find();
+    return slot < 0 ? 0 : table.valueAt(slot);
   }
 
   /** Records a revocation. Idempotent: replays and out-of-order epochs never lower what is held. */
   apply(revocation: Revocation, now: number): void {
     if (now - revocation.at >= this.#windowMs) return;
     if (revocation.kind === 'unknown') {
-      // Fail closed: it may revoke any token issued before it (plus the margin, for clock skew).
-      const floor = Math.ceil((revocation.at + this.#marginMs) / 1000);
-      if (floor > this.#unknownFloorSeconds) this.#unknownFloorSeconds = floor;
+      this.#failClosedFrom(revocation.at);
       return;
     }
+    const table = this.#table;
+    const seconds = Math.ceil(revocation.at / 1000);
+    let value: number;
     if (revocation.kind === 'user') {
-      const held = this.#users.get(revocation.sub);
-      if (held !== undefined && held.epoch >= revocation.epoch) return;
-      this.#users.set(revocation.sub, { epoch: revocation.epoch, at: revocation.at });
+      table.hash(USER, revocation.sub);
+      value = revocation.epoch;
     } else {
-      const held = this.#sessions.get(revocation.sid);
-      if (held !== undefined && held.at >= revocation.at) return;
-      this.#sessions.set(revocation.sid, { epoch: 0, at: revocation.at });
+      table.hash(SESSION, revocation.sid);
+      value = 1;
     }
-    this.#queue.push(revocation);
+    const slot = table.find();
+    let stored = seconds;
+    if (slot >= 0) {
+      const heldValue = table.valueAt(slot);
+      const heldSeconds = table.secondsAt(slot);
+      // Users: the larger epoch wins; sessions: the later time. Never lowered (a shared entry too).
+      if (revocation.kind === 'user' ? heldValue >= value : heldSeconds >= seconds) return;
+      stored = Math.max(heldSeconds, seconds);
+      table.set(Math.max(heldValue, value), stored);
+    } else {
+      if (table.size >= this.#maxEntries) {
+        // Full: this revocation cannot be held, so every token it might name is rejected instead.
+        this.#failClosedFrom(revocation.at);
+        return;
+      }
+      table.set(value, seconds);
+    }
+    // The time the entry now holds: trim removes it only while it still holds that one.
+    this.#queue.push(table.hi, table.lo, stored);
+  }
+
+  /** Rejects every token issued before `at` (plus the margin, for clock skew). */
+  #failClosedFrom(at: number): void {
+    const floor = Math.ceil((at + this.#marginMs) / 1000);
+    if (floor > this.#unknownFloorSeconds) this.#unknownFloorSeconds = floor;
   }
 
   /** Drops the entries older than the window. Cheap when there is nothing to drop. */
   trim(now: number): void {
     const queue = this.#queue;
-    while (this.#head < queue.length && now - queue[this.#head]!.at >= this.#windowMs) {
-      const old = queue[this.#head++]!;
-      const map = old.kind === 'user' ? this.#users : this.#sessions;
-      const key = old.kind === 'user' ? old.sub : old.sid;
-      // Remove only if the map still holds this very revocation (not a later one for the same id).
-      if (map.get(key)?.at === old.at) map.delete(key);
-    }
-    if (this.#head > 1024 && this.#head * 2 > queue.length) {
-      this.#queue = queue.slice(this.#head);
-      this.#head = 0;
+    const table = this.#table;
+    const dropped = this.#dropped;
+    for (let oldest = queue.peekSeconds(); oldest !== undefined && now - oldest * 1000 >= this.#windowMs; ) {
+      queue.shift(dropped);
+      table.hi = dropped.hi;
+      table.lo = dropped.lo;
+      const slot = table.find();
+      // Remove only if the table still holds this very revocation (not a later one for the same id).
+      if (slot >= 0 && table.secondsAt(slot) === dropped.seconds) table.deleteAt(slot);
+      oldest = queue.peekSeconds();
     }
   }
 
@@ -134,12 +176,22 @@ export class RevocationView {
         reason: 'origin',
       });
     }
-    const user = this.#users.get(claims.sub);
-    if (user !== undefined && (claims.epoch ?? 0) < user.epoch) {
-      throw new TokenRevokedError("the user's tokens were revoked", { reason: 'user' });
-    }
-    if (claims.sid !== undefined && this.#sessions.has(claims.sid)) {
-      throw new TokenRevokedError('the session was revoked', { reason: 'session', sessionId: claims.sid });
+    const table = this.#table;
+    if (table.size > 0) {
+      table.hash(USER, claims.sub);
+      const user = table.find();
+      if (user >= 0 && (claims.epoch ?? 0) < table.valueAt(user)) {
+        throw new TokenRevokedError("the user's tokens were revoked", { reason: 'user' });
+      }
+      if (claims.sid !== undefined) {
+        table.hash(SESSION, claims.sid);
+        if (table.find() >= 0) {
+          throw new TokenRevokedError('the session was revoked', {
+            reason: 'session',
+            sessionId: claims.sid,
+          });
+        }
+      }
     }
     // Security: the view keeps a revocation only for the window, so it can vouch for a token only up
     // to `iat + horizon`. A verifier whose ttl or tolerance is larger than the denylist's (or a token

@@ -1,0 +1,230 @@
+import { platform } from '@tessera/core/internal';
+
+/**
+ * The revocation view's storage: an open-addressing hash table (linear probing, backward-shift
+ * deletion) in typed arrays, keyed by a 63-bit seeded hash of `kind + id`, holding a value (a user's
+ * epoch; 1 for a session) and a time in whole seconds. About 20 bytes a slot at most half full,
+ * where a `Map` of strings to objects took about 230 bytes an entry (docs/sizing.md).
+ *
+ * Security: the table keeps hashes, not ids, so two ids can share an entry. Every use of it is
+ * monotone (the larger epoch and the later time win, presence revokes), so a collision can only
+ * revoke a token that should live, never let a revoked one through. The seeds are random per
+ * table (a CSPRNG): nobody can aim ids at a collision, which is one in 2^63 per pair otherwise.
+ */
+export class IdTable {
+  #hi: Int32Array;
+  #lo: Int32Array;
+  #value: Float64Array;
+  #seconds: Uint32Array;
+  #mask: number;
+  #size = 0;
+  readonly #seedHi: number;
+  readonly #seedLo: number;
+  /** The two halves of the last hash computed (no allocation per lookup). */
+  hi = 0;
+  lo = 0;
+
+  constructor(capacity = 1024) {
+    const size = 2 ** Math.ceil(Math.log2(Math.max(16, capacity)));
+    this.#hi = new Int32Array(size);
+    this.#lo = new Int32Array(size);
+    this.#value = new Float64Array(size);
+    this.#seconds = new Uint32Array(size);
+    this.#mask = size - 1;
+    const seeds = new DataView(platform.randomBytes(8).buffer);
+    this.#seedHi = seeds.getInt32(0);
+    this.#seedLo = seeds.getInt32(4);
+  }
+
+  /** Entries held. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Bytes of the typed arrays. */
+  get bytes(): number {
+    return (this.#mask + 1) * 20;
+  }
+
+  /**
+   * Hashes `kind` and `id` into {@link hi} and {@link lo}: two 32-bit FNV-1a streams with the
+   * table's seeds, each finished by murmur3's fmix32. `lo` is never 0 (0 marks an empty slot).
+   */
+  hash(kind: number, id: string): void {
+    let hi = this.#seedHi ^ kind;
+    let lo = this.#seedLo ^ (kind * 0x9e3779b1);
+    for (let i = 0; i < id.length; i++) {
+      const code = id.charCodeAt(i);
+      hi = Math.imul(hi ^ code, 0x01000193);
+      lo = Math.imul(lo ^ code, 0x01000193);
+    }
+    this.hi = fmix(hi ^ id.length);
+    this.lo = fmix(lo ^ id.length) | 1;
+  }
+
+  /** The slot of the last hashed id, or -1. */
+  find(): number {
+    const hi = this.hi;
+    const lo = this.lo;
+    const his = this.#hi;
+    const los = this.#lo;
+    const mask = this.#mask;
+    for (let slot = hi & mask; ; slot = (slot + 1) & mask) {
+      const found = los[slot]!;
+      if (found === 0) return -1;
+      if (found === lo && his[slot] === hi) return slot;
+    }
+  }
+
+  valueAt(slot: number): number {
+    return this.#value[slot]!;
+  }
+
+  secondsAt(slot: number): number {
+    return this.#seconds[slot]!;
+  }
+
+  /** Sets the entry of the last hashed id (adding it if absent). */
+  set(value: number, seconds: number): void {
+    if ((this.#size + 1) * 2 > this.#mask + 1) this.#grow();
+    let slot = this.find();
+    if (slot < 0) {
+      slot = this.#freeSlot(this.hi);
+      this.#hi[slot] = this.hi;
+      this.#lo[slot] = this.lo;
+      this.#size++;
+    }
+    this.#value[slot] = value;
+    this.#seconds[slot] = seconds;
+  }
+
+  /** Removes the entry at `slot`, moving later entries of its probe run back (no tombstones). */
+  deleteAt(slot: number): void {
+    const his = this.#hi;
+    const los = this.#lo;
+    const mask = this.#mask;
+    let hole = slot;
+    for (let next = (hole + 1) & mask; los[next] !== 0; next = (next + 1) & mask) {
+      const home = his[next]! & mask;
+      // The entry at `next` may move into the hole unless its home lies cyclically in (hole, next].
+      const stays = hole <= next ? hole < home && home <= next : hole < home || home <= next;
+      if (stays) continue;
+      his[hole] = his[next]!;
+      los[hole] = los[next]!;
+      this.#value[hole] = this.#value[next]!;
+      this.#seconds[hole] = this.#seconds[next]!;
+      hole = next;
+    }
+    los[hole] = 0;
+    his[hole] = 0;
+    this.#size--;
+  }
+
+  /** Forgets every entry (keeps the allocation). */
+  clear(): void {
+    this.#lo.fill(0);
+    this.#hi.fill(0);
+    this.#size = 0;
+  }
+
+  #freeSlot(hi: number): number {
+    const los = this.#lo;
+    const mask = this.#mask;
+    let slot = hi & mask;
+    while (los[slot] !== 0) slot = (slot + 1) & mask;
+    return slot;
+  }
+
+  #grow(): void {
+    const his = this.#hi;
+    const los = this.#lo;
+    const values = this.#value;
+    const seconds = this.#seconds;
+    const size = (this.#mask + 1) * 2;
+    this.#hi = new Int32Array(size);
+    this.#lo = new Int32Array(size);
+    this.#value = new Float64Array(size);
+    this.#seconds = new Uint32Array(size);
+    this.#mask = size - 1;
+    for (let old = 0; old < los.length; old++) {
+      if (los[old] === 0) continue;
+      const slot = this.#freeSlot(his[old]!);
+      this.#hi[slot] = his[old]!;
+      this.#lo[slot] = los[old]!;
+      this.#value[slot] = values[old]!;
+      this.#seconds[slot] = seconds[old]!;
+    }
+  }
+}
+
+/** murmur3's 32-bit finaliser: every input bit reaches every output bit. */
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+/** Arrival order of entries, for trimming: a growable ring of (hi, lo, seconds). 12 bytes an entry. */
+export class ArrivalQueue {
+  #hi = new Int32Array(1024);
+  #lo = new Int32Array(1024);
+  #seconds = new Uint32Array(1024);
+  #head = 0;
+  #length = 0;
+
+  get length(): number {
+    return this.#length;
+  }
+
+  get bytes(): number {
+    return this.#hi.length * 12;
+  }
+
+  push(hi: number, lo: number, seconds: number): void {
+    if (this.#length === this.#hi.length) this.#grow();
+    const at = (this.#head + this.#length) & (this.#hi.length - 1);
+    this.#hi[at] = hi;
+    this.#lo[at] = lo;
+    this.#seconds[at] = seconds;
+    this.#length++;
+  }
+
+  /** The oldest entry's seconds (undefined when empty). */
+  peekSeconds(): number | undefined {
+    return this.#length === 0 ? undefined : this.#seconds[this.#head];
+  }
+
+  /** Drops the oldest entry into `into` (hi, lo, seconds). */
+  shift(into: { hi: number; lo: number; seconds: number }): void {
+    const at = this.#head;
+    into.hi = this.#hi[at]!;
+    into.lo = this.#lo[at]!;
+    into.seconds = this.#seconds[at]!;
+    this.#head = (at + 1) & (this.#hi.length - 1);
+    this.#length--;
+  }
+
+  clear(): void {
+    this.#head = 0;
+    this.#length = 0;
+  }
+
+  #grow(): void {
+    const size = this.#hi.length * 2;
+    const hi = new Int32Array(size);
+    const lo = new Int32Array(size);
+    const seconds = new Uint32Array(size);
+    for (let i = 0; i < this.#length; i++) {
+      const from = (this.#head + i) & (this.#hi.length - 1);
+      hi[i] = this.#hi[from]!;
+      lo[i] = this.#lo[from]!;
+      seconds[i] = this.#seconds[from]!;
+    }
+    this.#hi = hi;
+    this.#lo = lo;
+    this.#seconds = seconds;
+    this.#head = 0;
+  }
+}
