@@ -65,6 +65,14 @@ type ScriptPipeline = {
 
 /** Entries per XRANGE page when the view is rebuilt on start. */
 const PAGE = 10_000;
+/** Ranges of the log read side by side when the view is rebuilt on start. */
+const REBUILD_SLICES = 2;
+
+/** The time part of a stream id, or undefined. */
+function streamMs(id: string | undefined): number | undefined {
+  const ms = Number(id?.slice(0, id.indexOf('-')));
+  return id !== undefined && Number.isSafeInteger(ms) ? ms : undefined;
+}
 
 /**
  * The Redis denylist for a fleet. Epochs live in Redis (never expiring); every revocation is also
@@ -170,11 +178,42 @@ export function createDenylist(options: DenylistOptions): Denylist {
     return reply;
   }
 
+  /**
+   * Reads the whole log into `into`, page by page (each page within the call timeout), in
+   * REBUILD_SLICES ranges of stream time read side by side: Redis writes one page while this process
+   * parses another. Resolves the last id read (the follower goes on from it).
+   */
   async function rebuild(into: RevocationView): Promise<string> {
+    const ends = await guarded(() =>
+      Promise.all([
+        client.xrange(keys.log, '-', '+', 'COUNT', 1) as Promise<StreamEntry[]>,
+        client.xrevrange(keys.log, '+', '-', 'COUNT', 1) as Promise<StreamEntry[]>,
+      ]),
+    );
+    const first = streamMs(ends[0][0]?.[0]);
+    const last = streamMs(ends[1][0]?.[0]);
+    if (first === undefined || last === undefined || last - first < REBUILD_SLICES)
+      return readRange(into, '-', '+');
+    const step = Math.ceil((last - first + 1) / REBUILD_SLICES);
+    const ids = await Promise.all(
+      Array.from({ length: REBUILD_SLICES }, (_, n) =>
+        readRange(
+          into,
+          n === 0 ? '-' : String(first + n * step),
+          // The last range is open: what is appended while we read is read too.
+          n === REBUILD_SLICES - 1 ? '+' : `${first + (n + 1) * step - 1}-18446744073709551615`,
+        ),
+      ),
+    );
+    // The ranges are in stream order: the last id read is the last range's, or an earlier one's if it was empty.
+    return ids.reduce((latest, id) => (id === '0-0' ? latest : id), '0-0');
+  }
+
+  async function readRange(into: RevocationView, from: string, to: string): Promise<string> {
     let lastId = '0-0';
-    let start = '-';
+    let start = from;
     for (;;) {
-      const page = (await client.xrange(keys.log, start, '+', 'COUNT', PAGE)) as StreamEntry[];
+      const page = (await guarded(() => client.xrange(keys.log, start, to, 'COUNT', PAGE))) as StreamEntry[];
       const now = clock();
       for (const entry of page) {
         const revocation = toRevocation(entry);
@@ -250,8 +289,8 @@ export function createDenylist(options: DenylistOptions): Denylist {
 
   async function doStart(): Promise<void> {
     const origin = await guarded(currentOrigin);
-    const fresh = new RevocationView(config, originTime(origin, clock()));
-    const lastId = await guarded(() => rebuild(fresh));
+    const fresh = new RevocationView(config, originTime(origin, clock()), config.maxViewEntries);
+    const lastId = await rebuild(fresh);
     view = fresh;
     follower = new LogFollower({
       connect: () => client.duplicate(),

@@ -21,7 +21,7 @@ import type { Denylist, MemoryDenylistOptions, RevokeUserOptions } from './types
 export function createMemoryDenylist(options: MemoryDenylistOptions = {}): Denylist {
   const { clock, ...window } = resolveMemoryOptions(options);
   // The data begins with the process, at its whole second: tokens issued in that second are not refused.
-  const view = new RevocationView(window, Math.floor(clock() / 1000) * 1000);
+  const view = new RevocationView(window, Math.floor(clock() / 1000) * 1000, window.maxViewEntries);
   /** Epochs never expire: one number per user ever revoked. */
   const epochs = new Map<string, number>();
   /** Session floors, also forever: the epoch of each user's last revocation that ended sessions. */

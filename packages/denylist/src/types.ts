@@ -90,6 +90,13 @@ export interface DenylistTimingOptions {
   readonly clockTolerance?: number;
   /** Current time in ms. Default `Date.now`. */
   readonly clock?: () => number;
+  /**
+   * Most revocations the in-process view holds: about 55 bytes each (2,000,000, the default, is
+   * about 110 MB). Past it a new revocation is not forgotten: every access token issued before it
+   * is rejected (`ERR_TOKEN_REVOKED`, reason `unknown_entry`) and users refresh. Size it from
+   * docs/sizing.md.
+   */
+  readonly maxViewEntries?: number;
 }
 
 /** Options of {@link createMemoryDenylist}. */

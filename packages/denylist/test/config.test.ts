@@ -27,6 +27,8 @@ describe('config', () => {
     ['maxStaleness over a minute', { client: fakeClient, maxStaleness: 61 }],
     ['timeout not an integer', { client: fakeClient, timeoutMs: 1.5 }],
     ['clock not a function', { client: fakeClient, clock: 5 }],
+    ['maxViewEntries zero', { client: fakeClient, maxViewEntries: 0 }],
+    ['maxViewEntries not an integer', { client: fakeClient, maxViewEntries: 1.5 }],
     ['unknown option', { client: fakeClient, ttl: 900 }],
   ])('createDenylist rejects %s', (_, options) => {
     expect(codeOf(() => createDenylist(options as never))).toBe('ERR_CONFIG');

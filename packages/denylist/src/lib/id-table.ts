@@ -2,7 +2,7 @@ import { platform } from '@tessera/core/internal';
 
 /**
  * The revocation view's storage: an open-addressing hash table (linear probing, backward-shift
- * deletion) in typed arrays, keyed by a 63-bit seeded hash of `kind + id`, holding a value (a user's
+ * deletion) in typed arrays, keyed by a 63-bit seeded hash of `kind + id` (murmur3 steps), holding a value (a user's
  * epoch; 1 for a session) and a time in whole seconds. About 20 bytes a slot at most half full,
  * where a `Map` of strings to objects took about 230 bytes an entry (docs/sizing.md).
  *
@@ -12,8 +12,8 @@ import { platform } from '@tessera/core/internal';
  * table (a CSPRNG): nobody can aim ids at a collision, which is one in 2^63 per pair otherwise.
  */
 export class IdTable {
-  #hi: Int32Array;
-  #lo: Int32Array;
+  /** Per slot, the hash's two halves side by side (hi, lo): a lookup that misses reads one cache line. */
+  #keys: Int32Array;
   #value: Float64Array;
   #seconds: Uint32Array;
   #mask: number;
@@ -26,8 +26,7 @@ export class IdTable {
 
   constructor(capacity = 1024) {
     const size = 2 ** Math.ceil(Math.log2(Math.max(16, capacity)));
-    this.#hi = new Int32Array(size);
-    this.#lo = new Int32Array(size);
+    this.#keys = new Int32Array(size * 2);
     this.#value = new Float64Array(size);
     this.#seconds = new Uint32Array(size);
     this.#mask = size - 1;
@@ -47,32 +46,40 @@ export class IdTable {
   }
 
   /**
-   * Hashes `kind` and `id` into {@link hi} and {@link lo}: two 32-bit FNV-1a streams with the
-   * table's seeds, each finished by murmur3's fmix32. `lo` is never 0 (0 marks an empty slot).
+   * Hashes `kind` and `id` into {@link hi} and {@link lo}: murmur3's 32-bit block step over two
+   * UTF-16 units at a time, into two states with the table's seeds (the second with other
+   * rotations, so the halves do not fail together), each finished by fmix32. `lo` is never 0 (0
+   * marks an empty slot). Every input bit reaches every output bit: ids that differ in one
+   * character (user-1233, user-1234) hash apart.
    */
   hash(kind: number, id: string): void {
     let hi = this.#seedHi ^ kind;
-    let lo = this.#seedLo ^ (kind * 0x9e3779b1);
-    for (let i = 0; i < id.length; i++) {
-      const code = id.charCodeAt(i);
-      hi = Math.imul(hi ^ code, 0x01000193);
-      lo = Math.imul(lo ^ code, 0x01000193);
+    let lo = this.#seedLo ^ Math.imul(kind, 0x9e3779b1);
+    const length = id.length;
+    for (let i = 0; i < length; i += 2) {
+      // Two UTF-16 units a block (this runs twice on every verify); an odd last unit alone.
+      let k = i + 1 < length ? (id.charCodeAt(i) << 16) | id.charCodeAt(i + 1) : id.charCodeAt(i);
+      k = Math.imul(k, 0xcc9e2d51);
+      k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+      hi ^= k;
+      hi = Math.imul((hi << 13) | (hi >>> 19), 5) + 0xe6546b64;
+      lo ^= k;
+      lo = Math.imul((lo << 17) | (lo >>> 15), 9) + 0x7a4f3b1d;
     }
-    this.hi = fmix(hi ^ id.length);
-    this.lo = fmix(lo ^ id.length) | 1;
+    this.hi = fmix(hi ^ length);
+    this.lo = fmix(lo ^ Math.imul(length, 0x85ebca6b)) | 1;
   }
 
   /** The slot of the last hashed id, or -1. */
   find(): number {
     const hi = this.hi;
     const lo = this.lo;
-    const his = this.#hi;
-    const los = this.#lo;
+    const keys = this.#keys;
     const mask = this.#mask;
     for (let slot = hi & mask; ; slot = (slot + 1) & mask) {
-      const found = los[slot]!;
+      const found = keys[2 * slot + 1]!;
       if (found === 0) return -1;
-      if (found === lo && his[slot] === hi) return slot;
+      if (found === lo && keys[2 * slot] === hi) return slot;
     }
   }
 
@@ -90,8 +97,8 @@ export class IdTable {
     let slot = this.find();
     if (slot < 0) {
       slot = this.#freeSlot(this.hi);
-      this.#hi[slot] = this.hi;
-      this.#lo[slot] = this.lo;
+      this.#keys[2 * slot] = this.hi;
+      this.#keys[2 * slot + 1] = this.lo;
       this.#size++;
     }
     this.#value[slot] = value;
@@ -100,57 +107,53 @@ export class IdTable {
 
   /** Removes the entry at `slot`, moving later entries of its probe run back (no tombstones). */
   deleteAt(slot: number): void {
-    const his = this.#hi;
-    const los = this.#lo;
+    const keys = this.#keys;
     const mask = this.#mask;
     let hole = slot;
-    for (let next = (hole + 1) & mask; los[next] !== 0; next = (next + 1) & mask) {
-      const home = his[next]! & mask;
+    for (let next = (hole + 1) & mask; keys[2 * next + 1] !== 0; next = (next + 1) & mask) {
+      const home = keys[2 * next]! & mask;
       // The entry at `next` may move into the hole unless its home lies cyclically in (hole, next].
       const stays = hole <= next ? hole < home && home <= next : hole < home || home <= next;
       if (stays) continue;
-      his[hole] = his[next]!;
-      los[hole] = los[next]!;
+      keys[2 * hole] = keys[2 * next]!;
+      keys[2 * hole + 1] = keys[2 * next + 1]!;
       this.#value[hole] = this.#value[next]!;
       this.#seconds[hole] = this.#seconds[next]!;
       hole = next;
     }
-    los[hole] = 0;
-    his[hole] = 0;
+    keys[2 * hole] = 0;
+    keys[2 * hole + 1] = 0;
     this.#size--;
   }
 
   /** Forgets every entry (keeps the allocation). */
   clear(): void {
-    this.#lo.fill(0);
-    this.#hi.fill(0);
+    this.#keys.fill(0);
     this.#size = 0;
   }
 
   #freeSlot(hi: number): number {
-    const los = this.#lo;
+    const keys = this.#keys;
     const mask = this.#mask;
     let slot = hi & mask;
-    while (los[slot] !== 0) slot = (slot + 1) & mask;
+    while (keys[2 * slot + 1] !== 0) slot = (slot + 1) & mask;
     return slot;
   }
 
   #grow(): void {
-    const his = this.#hi;
-    const los = this.#lo;
+    const keys = this.#keys;
     const values = this.#value;
     const seconds = this.#seconds;
     const size = (this.#mask + 1) * 2;
-    this.#hi = new Int32Array(size);
-    this.#lo = new Int32Array(size);
+    this.#keys = new Int32Array(size * 2);
     this.#value = new Float64Array(size);
     this.#seconds = new Uint32Array(size);
     this.#mask = size - 1;
-    for (let old = 0; old < los.length; old++) {
-      if (los[old] === 0) continue;
-      const slot = this.#freeSlot(his[old]!);
-      this.#hi[slot] = his[old]!;
-      this.#lo[slot] = los[old]!;
+    for (let old = 0; old < values.length; old++) {
+      if (keys[2 * old + 1] === 0) continue;
+      const slot = this.#freeSlot(keys[2 * old]!);
+      this.#keys[2 * slot] = keys[2 * old]!;
+      this.#keys[2 * slot + 1] = keys[2 * old + 1]!;
       this.#value[slot] = values[old]!;
       this.#seconds[slot] = seconds[old]!;
     }

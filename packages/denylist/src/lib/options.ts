@@ -28,6 +28,8 @@ const common = {
   /** Core's `clockTolerance`, seconds (default 5, at most 60; fractions allowed, as in core). */
   clockTolerance: clockToleranceOption,
   clock: clockOption,
+  /** Most revocations the in-process view holds (default 2,000,000; see lib/view.ts). */
+  maxViewEntries: z.number().int().min(1).max(100_000_000).default(2_000_000),
 };
 
 const memorySchema = z.strictObject(common);
@@ -64,6 +66,8 @@ export interface RevocationWindow {
 
 export interface ResolvedCommon extends RevocationWindow {
   readonly clock: () => number;
+  /** Most revocations the view holds; past it, a revocation fails closed. */
+  readonly maxViewEntries: number;
 }
 
 export interface ResolvedRedisOptions<Client> extends ResolvedCommon {
@@ -86,6 +90,7 @@ export function resolveMemoryOptions(options: unknown): ResolvedCommon {
   return {
     ...revocationWindow(value.accessTtl, value.clockTolerance, 5000),
     clock: checkedClock(value.clock),
+    maxViewEntries: value.maxViewEntries,
   };
 }
 
@@ -97,6 +102,7 @@ export function resolveRedisOptions<Client>(options: unknown): ResolvedRedisOpti
     prefix: value.prefix,
     ...revocationWindow(value.accessTtl, value.clockTolerance, Math.max(5000, maxStalenessMs)),
     clock: checkedClock(value.clock),
+    maxViewEntries: value.maxViewEntries,
     maxStalenessMs,
     timeoutMs: value.timeoutMs,
     warn: value.onWarning ?? ((message) => platform.warn(message, 'TESSERA_DENYLIST')),

@@ -20,20 +20,14 @@ const USER = 1;
 const SESSION = 2;
 
 /**
- * The default bound of the view: past it, a new revocation is not dropped but counted as an
- * unreadable one (every token issued before it is rejected): fail closed, never forget. About 110 MB
- * of typed arrays at the bound (docs/sizing.md).
- */
-export const DEFAULT_MAX_ENTRIES = 2_000_000;
-
-/**
  * The in-process view of recent revocations: what `check` consults, with no I/O.
  *
  * Only the last `windowMs` matter (the longest an access token can live, plus the clock tolerance
  * and a margin): a token issued before an older revocation has expired, and `verify` rejects it as
  * expired before it asks us. Entries are kept in arrival order and dropped from the front once
  * older than the window, so memory is bounded by the revocations of one token lifetime; and by
- * `maxEntries` whatever the flood: past it a revocation fails closed (see DEFAULT_MAX_ENTRIES).
+ * `maxEntries` whatever the flood: past it a new revocation is not dropped but counted as an
+ * unreadable one (every token issued before it is rejected): fail closed, never forget.
  *
  * Entries live in an {@link IdTable} (hashes and numbers in typed arrays, about 55 bytes an entry
  * with the arrival queue). Times are kept in whole seconds, rounded up: an entry is dropped at most
@@ -56,7 +50,7 @@ export class RevocationView {
   #unknownFloorSeconds = 0;
   readonly #marginMs: number;
 
-  constructor(window: RevocationWindow, originMs: number, maxEntries = DEFAULT_MAX_ENTRIES) {
+  constructor(window: RevocationWindow, originMs: number, maxEntries = 2_000_000) {
     this.#windowMs = window.windowMs;
     this.#horizonMs = window.horizonSeconds * 1000;
     this.#marginMs = window.windowMs - this.#horizonMs;

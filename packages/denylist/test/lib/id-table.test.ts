@@ -156,3 +156,19 @@ describe('the compact view against a reference model', () => {
     );
   });
 });
+
+describe('IdTable hashing', () => {
+  it('ids one character apart hash apart in both halves (100k sequential ids, no shared half)', () => {
+    const table = new IdTable();
+    const his = new Set<number>();
+    const los = new Set<number>();
+    for (let n = 0; n < 100_000; n++) {
+      table.hash(1, `user-${n}`);
+      his.add(table.hi);
+      los.add(table.lo);
+    }
+    // 100k draws from 2^32 (2^31 for lo) collide about once by chance; more means structure.
+    expect(his.size).toBeGreaterThanOrEqual(99_996);
+    expect(los.size).toBeGreaterThanOrEqual(99_990);
+  });
+});
