@@ -111,6 +111,33 @@ export async function revocationsPerSecond(
   return (count * 1000) / (performance.now() - start);
 }
 
+/** `epochs(sub)` calls per second, 64 concurrent callers, over 10k users. */
+async function epochReadsPerSecond(denylist: Denylist, ms: number): Promise<number> {
+  let count = 0;
+  const deadline = performance.now() + ms;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: 64 }, async (_, worker) => {
+      while (performance.now() < deadline) {
+        await denylist.epochs(`seed-${(worker * 7919 + count) % 5000}`);
+        count++;
+      }
+    }),
+  );
+  return (count * 1000) / (performance.now() - start);
+}
+
+/** MEMORY USAGE of one user's epoch and floor keys, and of the log per entry (the seeded 10k). */
+async function redisBytesPerRevocation(client: Redis, prefix: string) {
+  const epochKeys = await client.keys(`{${prefix}}:e:*`);
+  const floorKeys = await client.keys(`{${prefix}}:f:*`);
+  const epoch =
+    Number(await client.memory('USAGE', epochKeys[0]!)) + Number(await client.memory('USAGE', floorKeys[0]!));
+  const log = `{${prefix}}:log`;
+  const logEntry = Number(await client.memory('USAGE', log, 'SAMPLES', '0')) / (await client.xlen(log));
+  return { epoch, logEntry };
+}
+
 export async function rebuild<T>(
   client: Redis,
   prefix: string,
@@ -171,6 +198,8 @@ export async function benchDenylist(options: { rounds?: number; durationMs?: num
       child,
       options.quick ? 200 : 1000,
     );
+    const reads = await epochReadsPerSecond(denylist, options.quick ? 500 : 2000);
+    const redisBytes = await redisBytesPerRevocation(client, prefix);
     const rate1 = await revocationsPerSecond(denylist, 1, options.quick ? 500 : 2000);
     const rate64 = await revocationsPerSecond(denylist, 64, options.quick ? 500 : 2000);
     // The view at scale: heap and rebuild time at 100k, 500k and 1M entries; verify + check at 1M.
@@ -222,6 +251,12 @@ export async function benchDenylist(options: { rounds?: number; durationMs?: num
           ],
           ['revokeUser, 1 caller (awaited)', `${formatOps(rate1)}/s`, '-'],
           ['revokeUser, 64 concurrent callers', `${formatOps(rate64)}/s`, '-'],
+          ['epochs(sub) reads (login, refresh), 64 concurrent callers', `${formatOps(reads)}/s`, '-'],
+          [
+            'Redis bytes: an epoch key (with its floor) · a log entry',
+            `${redisBytes.epoch} · ${redisBytes.logEntry.toFixed(0)} B`,
+            '-',
+          ],
           ...built.flatMap(({ entries, ms, heapBytes }) => [
             [
               `rebuild the view from ${entries / 1000}k log entries (start)`,
