@@ -192,6 +192,7 @@ describe.each(FRAMEWORKS)('hostile HTTP on %s', (framework) => {
 describe.each(FRAMEWORKS)('hostile DPoP on %s', (framework) => {
   let app: App;
   let token = '';
+  let refreshCookie = '';
   const ORIGIN = 'https://api.demo.tessera.test';
 
   beforeAll(async () => {
@@ -202,11 +203,55 @@ describe.each(FRAMEWORKS)('hostile DPoP on %s', (framework) => {
       body: JSON.stringify(ALICE),
     });
     token = ((await login.json()) as { access_token: string }).access_token;
+    refreshCookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
   });
   afterAll(() => app.close());
 
+  const b64 = (text: string) => Buffer.from(text).toString('base64url');
+  const hostileProof = () =>
+    fc.oneof(
+      header,
+      fc
+        .tuple(fc.jsonValue(), fc.jsonValue(), fc.string({ maxLength: 40 }))
+        .map(([h, p, s]) => `${b64(JSON.stringify(h))}.${b64(JSON.stringify(p))}.${b64(s)}`),
+      fc.constant(`${b64('{"typ":"dpop+jwt","alg":"none"}')}.${b64('{"htm":"POST"}')}.`),
+      fc.integer({ min: 4097, max: 9000 }).map((n) => `${'a'.repeat(n)}.b.c`),
+    );
+
+  it('at the token endpoint (login, refresh with its cookie): a hostile proof is a 4xx and spends nothing', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('/login', '/auth/token/refresh'),
+        fc.oneof(
+          hostileProof(),
+          hostileProof().map((p) => [p, p]),
+        ),
+        async (path, dpop) => {
+          const headers = {
+            dpop,
+            'content-type': 'application/json',
+            ...(path === '/login' ? {} : { cookie: refreshCookie }),
+          };
+          const body = path === '/login' ? JSON.stringify(ALICE) : '';
+          const { status, text } = await send(app.url, { method: 'POST', path, headers, body });
+          expect(status, `${path} ${JSON.stringify(dpop).slice(0, 200)}`).toBeGreaterThanOrEqual(400);
+          expect(status).toBeLessThan(500);
+          expect(text).not.toContain(token);
+        },
+      ),
+      { numRuns: 80 },
+    );
+    // The refresh cookie was never spent by a refused proof: it still refreshes.
+    const { status } = await send(app.url, {
+      method: 'POST',
+      path: '/auth/token/refresh',
+      headers: { cookie: refreshCookie },
+      body: '',
+    });
+    expect(status).toBe(200);
+  }, 120_000);
+
   it('any DPoP scheme and proof header gets a 4xx (or the resource), never a 500, never the token back', async () => {
-    const b64 = (text: string) => Buffer.from(text).toString('base64url');
     const jwtShaped = fc
       .tuple(fc.jsonValue(), fc.jsonValue(), fc.string({ maxLength: 40 }))
       .map(([h, p, s]) => `${b64(JSON.stringify(h))}.${b64(JSON.stringify(p))}.${b64(s)}`);
