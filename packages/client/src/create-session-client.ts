@@ -85,7 +85,17 @@ export function createSessionClient(options: SessionClientOptions): SessionClien
     else if (message?.type === 'ended') token = undefined;
   });
 
-  const absolute = (input: string | URL) => new URL(input, `${origin}/`).toString();
+  /** A request target against the origin; a typed refusal for one that does not parse. */
+  const absolute = (input: string | URL) => {
+    try {
+      return new URL(input, `${origin}/`).toString();
+    } catch {
+      throw new ConfigError('the session client needs a URL or a path', {
+        reason: 'invalid_input',
+        claim: 'input',
+      });
+    }
+  };
 
   /** One request with a fresh proof, once more with the server's nonce if it asks for one. */
   async function send(url: string, init: RequestInit, accessToken: string | undefined): Promise<Response> {
@@ -128,8 +138,9 @@ export function createSessionClient(options: SessionClientOptions): SessionClien
         channel?.postMessage({ type: 'ended' } satisfies ChannelMessage);
         return false;
       }
-      keep(await response.json());
-      return token !== undefined;
+      // A 200 that is not the token response (a proxy's page) leaves the session as it was.
+      keep(await response.json().catch(() => undefined));
+      return token !== undefined && token !== seen;
     }).finally(() => {
       refreshing = undefined;
     });
@@ -196,7 +207,13 @@ export function createSessionClient(options: SessionClientOptions): SessionClien
         },
         undefined,
       );
-      if (response.ok) keep(await response.clone().json());
+      if (response.ok)
+        keep(
+          await response
+            .clone()
+            .json()
+            .catch(() => undefined),
+        );
       return response;
     },
     async fetch(input, init = {}) {

@@ -57,14 +57,13 @@ export class IdTable {
     let lo = this.#seedLo ^ Math.imul(kind, 0x9e3779b1);
     const length = id.length;
     for (let i = 0; i < length; i += 2) {
-      // Two UTF-16 units a block (this runs twice on every verify); an odd last unit alone.
-      let k = i + 1 < length ? (id.charCodeAt(i) << 16) | id.charCodeAt(i + 1) : id.charCodeAt(i);
-      k = Math.imul(k, 0xcc9e2d51);
-      k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+      // Two UTF-16 units a block (this runs twice on every verify); an odd last unit alone. Each
+      // state: xor, rotate (high bits flow down), multiply (low bits flow up).
+      const k = i + 1 < length ? (id.charCodeAt(i) << 16) | id.charCodeAt(i + 1) : id.charCodeAt(i);
       hi ^= k;
-      hi = Math.imul((hi << 13) | (hi >>> 19), 5) + 0xe6546b64;
+      hi = Math.imul((hi << 13) | (hi >>> 19), 0x9e3779b1);
       lo ^= k;
-      lo = Math.imul((lo << 17) | (lo >>> 15), 9) + 0x7a4f3b1d;
+      lo = Math.imul((lo << 17) | (lo >>> 15), 0x85ebca77);
     }
     this.hi = fmix(hi ^ length);
     this.lo = fmix(lo ^ Math.imul(length, 0x85ebca6b)) | 1;
