@@ -5,19 +5,17 @@
  * one refresh; and the access and refresh tokens copied out to another browser profile (which has
  * no key, or only its own) are refused there, and their use ends the session.
  */
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { SessionEvent } from '@tessera/sessions';
 import { build } from 'esbuild';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../test/support/redis.js';
 import { FRAMEWORKS, type RunningServer, startServer } from '../src/server.js';
 import { createStack, type Stack } from '../src/stack.js';
 import { ALICE } from './support/app.js';
+import { launchChromium } from './support/chromium.js';
 
-const CHROMIUM =
-  ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path)) ?? '/usr/bin/chromium';
 const COOKIE = '__Secure-tessera-rt';
 
 /** @tessera/client as a browser script (window.tessera), bundled the way an app's bundler would. */
@@ -58,11 +56,7 @@ describe.each(FRAMEWORKS)('DPoP in Chromium with @tessera/client, on %s', (frame
     stack = await createStack({ events: (event) => events.push(event), dpop: { origin } });
     server = await startServer(framework, stack, port);
     bundle = await clientBundle();
-    browser = await puppeteer.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--host-resolver-rules=MAP localhost 127.0.0.1'],
-    });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

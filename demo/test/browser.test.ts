@@ -4,17 +4,12 @@
  * tabs refreshing at the same moment, reload then silent refresh, logout, then refresh refused; the
  * refresh cookie is never visible to `document.cookie` and never sent outside its path.
  */
-import { existsSync } from 'node:fs';
 import type { SessionEvent } from '@tessera/sessions';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FRAMEWORKS } from '../src/server.js';
 import { ALICE, type App, startApp } from './support/app.js';
-
-// Installed by the README's test command (apt-get install chromium): a missing browser fails the
-// suite, it does not skip it.
-const CHROMIUM =
-  ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path)) ?? '/usr/bin/chromium';
+import { launchChromium } from './support/chromium.js';
 
 /** What page JavaScript gets back from one same-origin fetch. */
 interface PageReply {
@@ -63,11 +58,7 @@ describe.each(FRAMEWORKS)('the cookie flow in Chromium, on %s', (framework) => {
     app = await startApp(framework, 'memory', { events: (event) => events.push(event) });
     // localhost is a secure context: the browser accepts the __Secure- cookie over plain HTTP there.
     origin = app.url.replace('127.0.0.1', 'localhost');
-    browser = await puppeteer.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--host-resolver-rules=MAP localhost 127.0.0.1'],
-    });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
