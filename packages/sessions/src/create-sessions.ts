@@ -1,6 +1,7 @@
 import {
   type AccessTokenClaims,
   ConfigError,
+  DpopProofError,
   RefreshInvalidError,
   SessionRevokedError,
   TesseraError,
@@ -97,6 +98,9 @@ export function createSessions(options: SessionsOptions): Sessions {
    */
   async function proofKey(presented: DpopPresentation | undefined): Promise<string | undefined> {
     if (presented === undefined) return undefined;
+    if (typeof presented !== 'object' || presented === null) {
+      throw new DpopProofError('dpop must be { proof, method, url }', { reason: 'missing', claim: 'dpop' });
+    }
     if (dpop === undefined) {
       throw new ConfigError('a DPoP proof needs a verifier: the dpop option of createSessions', {
         reason: 'no_dpop_verifier',
@@ -367,7 +371,12 @@ export function createSessions(options: SessionsOptions): Sessions {
   async function screenKeyMismatch(sessionId: string, sub: string, current: SessionMeta): Promise<void> {
     const stored = (await refresh.list(sub).catch(() => [])).find((s) => s.sessionId === sessionId);
     const signal = { sessionId, sub, changed: ['dpopKey'] as const, previous: stored?.meta ?? {}, current };
-    if ((await decide(signal, 'revoke')) === 'revoke') await endSession(sessionId, 'policy', sub);
+    if ((await decide(signal, 'revoke')) !== 'revoke') return;
+    // The store first: its access tokens are revoked only if this call ended a live session. A thief
+    // replaying the token (the key check comes before the revoked one) adds nothing to the denylist.
+    if (await refresh.revoke(sessionId, 'policy', { owner: sub })) {
+      await endSession(sessionId, 'policy', sub, { inStore: true });
+    }
   }
 
   async function screenAnomaly(

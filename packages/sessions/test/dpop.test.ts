@@ -5,7 +5,7 @@
  * anomaly policy judges (by default the session ends, access tokens included).
  */
 import { createDpopVerifier, isTesseraError } from '@tessera/core';
-import type { SessionEvent } from '@tessera/sessions';
+import { createSessions, type SessionEvent } from '@tessera/sessions';
 import * as dpop from 'dpop';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KINDS, openStack, outcome, type Stack } from './support/stack.js';
@@ -152,6 +152,62 @@ describe.each(KINDS)('DPoP-bound sessions (%s)', (kind) => {
     await expect(
       sessions.refresh(login.refreshToken, { dpop: await atTokenEndpoint(owner) }),
     ).resolves.toBeTruthy();
+  });
+});
+
+describe('a stolen bound token replayed, and junk presentations', () => {
+  it('replays after the session ended add nothing to the denylist (one revocation, however many tries)', async () => {
+    const stack = await openStack('memory', { dpop: createDpopVerifier() });
+    try {
+      const counted = { revokeSession: 0 };
+      const { denylist } = stack;
+      const counting = {
+        epochs: (sub: string) => denylist.epochs(sub),
+        revokeUser: (sub: string, options?: { keepSessions?: boolean }) => denylist.revokeUser(sub, options),
+        revokeSession: (sid: string) => {
+          counted.revokeSession++;
+          return denylist.revokeSession(sid);
+        },
+        check: (claims: Parameters<typeof denylist.check>[0]) => denylist.check(claims),
+        status: () => denylist.status(),
+      };
+      const sessions = createSessions({
+        access: stack.access,
+        refresh: stack.refresh,
+        denylist: counting as unknown as typeof denylist,
+        dpop: createDpopVerifier(),
+      });
+      const owner = await dpop.generateKeyPair('ES256');
+      const thief = await dpop.generateKeyPair('ES256');
+      const login = await sessions.login('dpop-replayer', { dpop: await atTokenEndpoint(owner) });
+      for (let i = 0; i < 5; i++) {
+        expect(
+          await reasonOf(sessions.refresh(login.refreshToken, { dpop: await atTokenEndpoint(thief) })),
+        ).toBe('ERR_DPOP_PROOF:key_mismatch');
+      }
+      expect(counted.revokeSession).toBe(1);
+    } finally {
+      await stack.close();
+    }
+  });
+
+  it('a presentation that is not { proof, method, url } is ERR_DPOP_PROOF, never a crash', async () => {
+    const stack = await openStack('memory', { dpop: createDpopVerifier() });
+    try {
+      const login = await stack.sessions.login('dpop-junk');
+      for (const junk of [null, 'junk', 5, [], { proof: 5 }, { proof: 'a.b.c', method: 7, url: {} }]) {
+        const dpopJunk = junk as never;
+        expect(await reasonOf(stack.sessions.login('dpop-junk', { dpop: dpopJunk }))).toMatch(
+          /^ERR_DPOP_PROOF:/,
+        );
+        expect(await reasonOf(stack.sessions.refresh(login.refreshToken, { dpop: dpopJunk }))).toMatch(
+          /^ERR_DPOP_PROOF:/,
+        );
+      }
+      expect((await stack.sessions.list('dpop-junk')).length).toBe(1);
+    } finally {
+      await stack.close();
+    }
   });
 });
 
