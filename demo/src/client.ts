@@ -48,11 +48,7 @@ export class Device {
     const reply = await this.sendOnce(method, path, options);
     // A server that wants a nonce says so once, with the nonce: the request goes again with it.
     const nonce = reply.headers.get('dpop-nonce');
-    if (
-      this.dpop !== undefined &&
-      nonce !== null &&
-      JSON.stringify(reply.body ?? {}).includes('use_dpop_nonce')
-    ) {
+    if (this.dpop !== undefined && nonce !== null && reply.body?.error === 'use_dpop_nonce') {
       this.nonce = nonce;
       return this.sendOnce(method, path, options);
     }

@@ -40,11 +40,6 @@ export class IdTable {
     return this.#size;
   }
 
-  /** Bytes of the typed arrays. */
-  get bytes(): number {
-    return (this.#mask + 1) * 20;
-  }
-
   /**
    * Hashes `kind` and `id` into {@link hi} and {@link lo}: murmur3's 32-bit block step over two
    * UTF-16 units at a time, into two states with the table's seeds (the second with other
@@ -175,14 +170,6 @@ export class ArrivalQueue {
   #seconds = new Uint32Array(1024);
   #head = 0;
   #length = 0;
-
-  get length(): number {
-    return this.#length;
-  }
-
-  get bytes(): number {
-    return this.#hi.length * 12;
-  }
 
   push(hi: number, lo: number, seconds: number): void {
     if (this.#length === this.#hi.length) this.#grow();

@@ -63,11 +63,6 @@ export class RevocationView {
     return this.#table.size;
   }
 
-  /** Bytes of the view's arrays (the table and the arrival queue). */
-  get bytes(): number {
-    return this.#table.bytes + this.#queue.bytes;
-  }
-
   /** Forgets everything and starts over from a new origin (after Redis data loss). */
   reset(originMs: number): void {
     this.#table.clear();
