@@ -114,10 +114,15 @@ describe.each(FRAMEWORKS)('DPoP in Chromium with @tessera/client, on %s', (frame
     const other = await context.newPage();
     expect(await appPage(other)).toBe(jkt);
     const sharedFrom = rotations();
-    const [a, b] = await Promise.all([
-      page.evaluate(() => window.client.refresh()),
-      other.evaluate(() => window.client.refresh()),
-    ]);
+    // Both tabs start at one instant (puppeteer delivers the two evaluations one after the other:
+    // without it, the second could begin after the first finished, and rightly refresh again).
+    const at = Date.now() + 300;
+    const together = (target: Page) =>
+      target.evaluate(async (start) => {
+        while (Date.now() < start) await new Promise((resolve) => setTimeout(resolve, 1));
+        return window.client.refresh();
+      }, at);
+    const [a, b] = await Promise.all([together(page), together(other)]);
     expect([a, b]).toEqual([true, true]);
     expect(rotations()).toBe(sharedFrom + 1);
     expect(events.filter((e) => e.type === 'session.reuse_detected')).toEqual([]);
