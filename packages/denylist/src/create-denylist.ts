@@ -1,14 +1,15 @@
 import { TesseraError, UnavailableError } from '@tessera/core';
-import { createDeadlines, durableReply, platform, scrubbedCause } from '@tessera/core/internal';
+import { createDeadlines, durableReply, platform, scrubbedCause, sha256Name } from '@tessera/core/internal';
 import type { Cluster, Redis } from 'ioredis';
 import { LogFollower } from './lib/follower.js';
 import { requireRevocableId } from './lib/ids.js';
-import { denylistKeys, originCandidate, originTime } from './lib/keys.js';
+import { type DenylistKeys, originCandidate, originTime } from './lib/keys.js';
 import { type StreamEntry, toRevocation } from './lib/log-entries.js';
 import { resolveRedisOptions } from './lib/options.js';
 import { EPOCH, ORIGIN, REVOKE_SESSION, REVOKE_USER } from './lib/scripts.js';
 import { confirmServer, moveOrigin } from './lib/server-stamp.js';
-import { RevocationView } from './lib/view.js';
+import { shardLayout } from './lib/shards.js';
+import { type Revocation, RevocationView } from './lib/view.js';
 import type { Denylist, DenylistOptions, DenylistStatus, RevokeUserOptions, UserEpochs } from './types.js';
 
 /** Script arguments as the headers of the scripts in src/lua/ list them. */
@@ -42,9 +43,11 @@ type ScriptClient = {
     origin: string,
     window: string,
     seq: string,
+    migrating: string,
     candidate: string,
     windowMs: number,
-  ): Promise<[string, number]>;
+    inherit: string,
+  ): Promise<[string, number, number]>;
   tesseraDlEpoch(
     origin: string,
     epochKey: string,
@@ -96,8 +99,19 @@ function streamMs(id: string | undefined): number | undefined {
 export function createDenylist(options: DenylistOptions): Denylist {
   const config = resolveRedisOptions<Redis | Cluster>(options);
   const { client, windowMs, clock, maxStalenessMs, timeoutMs, warn, durability } = config;
-  const keys = denylistKeys(config.prefix);
-  client.defineCommand('tesseraDlOrigin', { numberOfKeys: 3, lua: ORIGIN });
+  // The shards (see lib/shards.ts): the view's sources are the layout's shards, then, while a layout
+  // is migrated, the shards of the one it replaces (revocations go to both, checks consult both).
+  const layout = shardLayout(config.prefix, config.shards);
+  const previous =
+    config.reshardFrom === undefined ? undefined : shardLayout(config.prefix, config.reshardFrom);
+  const sources: readonly DenylistKeys[] = [...layout.shards, ...(previous?.shards ?? [])];
+  /** The sources of a user (or session) id, by its SHA-256 name: one per layout. */
+  const sourcesOfName = (name: string): number[] =>
+    previous === undefined
+      ? [layout.shardOfName(name)]
+      : [layout.shardOfName(name), layout.count + previous.shardOfName(name)];
+  const sourcesOfId = (id: string): number[] => (sources.length === 1 ? [0] : sourcesOfName(sha256Name(id)));
+  client.defineCommand('tesseraDlOrigin', { numberOfKeys: 4, lua: ORIGIN });
   client.defineCommand('tesseraDlEpoch', { numberOfKeys: 3, lua: EPOCH });
   client.defineCommand('tesseraDlRevokeUser', { numberOfKeys: 6, lua: REVOKE_USER });
   client.defineCommand('tesseraDlRevokeSession', { numberOfKeys: 4, lua: REVOKE_SESSION });
@@ -108,7 +122,10 @@ export function createDenylist(options: DenylistOptions): Denylist {
   const revokeTimeoutMs = timeoutMs + (durability.replicas > 0 ? durability.timeoutMs : 0);
 
   let view: RevocationView | undefined;
-  let follower: LogFollower | undefined;
+  let followers: LogFollower[] | undefined;
+  /** Per source, when it was last confirmed current (performance.now); and the oldest of them. */
+  const confirmedAt = new Float64Array(sources.length);
+  let oldestConfirmedAt = 0;
   let starting: Promise<void> | undefined;
   let closed = false;
   let lastError: string | undefined;
@@ -183,25 +200,29 @@ export function createDenylist(options: DenylistOptions): Denylist {
    * REBUILD_SLICES ranges of stream time read side by side: Redis writes one page while this process
    * parses another. Resolves the last id read (the follower goes on from it).
    */
-  async function rebuild(into: RevocationView): Promise<string> {
+  async function rebuild(into: RevocationView, source: number): Promise<string> {
+    const log = sources[source]!.log;
+    // One shard: its log in slices side by side. Several: the shards are read side by side instead.
+    const slices = sources.length === 1 ? REBUILD_SLICES : 1;
     const ends = await guarded(() =>
       Promise.all([
-        client.xrange(keys.log, '-', '+', 'COUNT', 1) as Promise<StreamEntry[]>,
-        client.xrevrange(keys.log, '+', '-', 'COUNT', 1) as Promise<StreamEntry[]>,
+        client.xrange(log, '-', '+', 'COUNT', 1) as Promise<StreamEntry[]>,
+        client.xrevrange(log, '+', '-', 'COUNT', 1) as Promise<StreamEntry[]>,
       ]),
     );
     const first = streamMs(ends[0][0]?.[0]);
     const last = streamMs(ends[1][0]?.[0]);
-    if (first === undefined || last === undefined || last - first < REBUILD_SLICES)
-      return readRange(into, '-', '+');
-    const step = Math.ceil((last - first + 1) / REBUILD_SLICES);
+    if (first === undefined || last === undefined || last - first < slices)
+      return readRange(into, source, '-', '+');
+    const step = Math.ceil((last - first + 1) / slices);
     const ids = await Promise.all(
-      Array.from({ length: REBUILD_SLICES }, (_, n) =>
+      Array.from({ length: slices }, (_, n) =>
         readRange(
           into,
+          source,
           n === 0 ? '-' : String(first + n * step),
           // The last range is open: what is appended while we read is read too.
-          n === REBUILD_SLICES - 1 ? '+' : `${first + (n + 1) * step - 1}-18446744073709551615`,
+          n === slices - 1 ? '+' : `${first + (n + 1) * step - 1}-18446744073709551615`,
         ),
       ),
     );
@@ -209,15 +230,16 @@ export function createDenylist(options: DenylistOptions): Denylist {
     return ids.reduce((latest, id) => (id === '0-0' ? latest : id), '0-0');
   }
 
-  async function readRange(into: RevocationView, from: string, to: string): Promise<string> {
+  async function readRange(into: RevocationView, source: number, from: string, to: string): Promise<string> {
+    const log = sources[source]!.log;
     let lastId = '0-0';
     let start = from;
     for (;;) {
-      const page = (await guarded(() => client.xrange(keys.log, start, to, 'COUNT', PAGE))) as StreamEntry[];
+      const page = (await guarded(() => client.xrange(log, start, to, 'COUNT', PAGE))) as StreamEntry[];
       const now = clock();
       for (const entry of page) {
         const revocation = toRevocation(entry);
-        if (revocation !== undefined) into.apply(revocation, now);
+        if (revocation !== undefined) into.apply(revocation, now, source);
         lastId = entry[0];
       }
       if (page.length < PAGE) return lastId;
@@ -262,66 +284,131 @@ export function createDenylist(options: DenylistOptions): Denylist {
     }
   }
 
-  /** Declares our window and reads the origin; then checks the server still holds our data (it may move the origin). */
-  async function currentOrigin(): Promise<string> {
-    const [origin] = await redis.tesseraDlOrigin(
-      keys.origin,
-      keys.window,
-      keys.seq,
-      originCandidate(),
-      windowMs,
-    );
+  /**
+   * Declares our window and reads the shard's origin (inheriting `inherit` when a migration creates
+   * it); then checks the server still holds the shard's data (it may move the origin).
+   */
+  async function currentOrigin(keys: DenylistKeys, inherit = ''): Promise<string> {
+    const read = () =>
+      redis.tesseraDlOrigin(
+        keys.origin,
+        keys.window,
+        keys.seq,
+        keys.migrating,
+        originCandidate(),
+        windowMs,
+        inherit,
+      );
+    const [origin, , movedUnmigrated] = await read();
+    if (Number(movedUnmigrated) === 1) {
+      warn(
+        `tessera denylist: shard ${keys.tag} was created by a migration (reshardFrom) that never copied its data (migrateDenylist). Its origin moved: access tokens issued before now are rejected and users refresh. See docs/sizing.md, "Migrating".`,
+      );
+    }
     if ((await confirmServer(client, keys, origin, originCandidate())) !== 'moved') return origin;
-    const [moved] = await redis.tesseraDlOrigin(
-      keys.origin,
-      keys.window,
-      keys.seq,
-      originCandidate(),
-      windowMs,
-    );
-    return moved;
+    return (await read())[0];
   }
 
-  /** A loss seen from this process (an epoch or a count below what it already saw): move the origin once. */
-  function reportLoss(): void {
-    follower?.lose();
+  /** The origins of every source: the replaced layout's first, so the new shards can inherit them. */
+  async function currentOrigins(): Promise<string[]> {
+    const old =
+      previous === undefined ? [] : await Promise.all(previous.shards.map((keys) => currentOrigin(keys)));
+    // A new shard's history is in the layout it replaces (followed, and written to, while migrating):
+    // it begins where that layout's latest shard began.
+    const inherit = old.reduce(
+      (latest, origin) => (originTime(origin, 0) > originTime(latest, 0) ? origin : latest),
+      old[0] ?? '',
+    );
+    const fresh = await Promise.all(layout.shards.map((keys) => currentOrigin(keys, inherit)));
+    return [...fresh, ...old];
+  }
+
+  /** Takes note of when each source was last confirmed current. */
+  function noteCurrency(): void {
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const follower of followers ?? []) {
+      for (const shard of follower.shards) {
+        confirmedAt[shard.source] = shard.confirmedAt;
+        if (shard.confirmedAt < oldest) oldest = shard.confirmedAt;
+      }
+    }
+    oldestConfirmedAt = oldest;
+  }
+
+  /** A loss seen from this process (an epoch or a count below what it already saw): move those origins once. */
+  function reportLoss(lostSources: readonly number[]): void {
+    for (const source of lostSources) for (const follower of followers ?? []) follower.lose(source);
+    noteCurrency();
   }
 
   async function doStart(): Promise<void> {
-    const origin = await guarded(currentOrigin);
-    const fresh = new RevocationView(config, originTime(origin, clock()), config.maxViewEntries);
-    const lastId = await rebuild(fresh);
-    view = fresh;
-    follower = new LogFollower({
-      connect: () => client.duplicate(),
-      keys,
-      origin,
-      lastId,
-      blockMs,
-      timeoutMs,
-      hooks: {
-        apply: (revocation) => fresh.apply(revocation, clock()),
-        tick: () => fresh.trim(clock()),
-        reset: async (seen) => {
-          const next = seen ?? (await guarded(currentOrigin));
-          fresh.reset(originTime(next, clock()));
-          return next;
-        },
-        connected: async (connection, held) => {
-          await confirmServer(connection, keys, held, originCandidate());
-        },
-        lost: (connection, held) => moveOrigin(connection, keys, held, originCandidate()),
+    const origins = await guarded(currentOrigins);
+    const fresh = new RevocationView(
+      config,
+      origins.map((origin) => originTime(origin, clock())),
+      config.maxViewEntries,
+      (sub, sid) => (sid === undefined ? sourcesOfId(sub) : [...sourcesOfId(sub), ...sourcesOfId(sid)]),
+    );
+    const lastIds = await Promise.all(sources.map((_, source) => rebuild(fresh, source)));
+    const hooks = {
+      apply: (revocation: Revocation, source: number) => fresh.apply(revocation, clock(), source),
+      tick: () => {
+        fresh.trim(clock());
+        noteCurrency();
       },
-    });
-    follower.start();
+      reset: async (source: number, seen: string | null) => {
+        // No inheritance here: a shard that lost its data starts over from now (fail closed).
+        const next = seen ?? (await guarded(() => currentOrigin(sources[source]!)));
+        fresh.reset(originTime(next, clock()), source);
+        return next;
+      },
+      connected: async (connection: Redis | Cluster, keys: DenylistKeys, held: string) => {
+        await confirmServer(connection, keys, held, originCandidate());
+      },
+      lost: (connection: Redis | Cluster, keys: DenylistKeys, held: string) =>
+        moveOrigin(connection, keys, held, originCandidate()),
+    };
+    const followed = sources.map((keys, source) => ({
+      source,
+      keys,
+      origin: origins[source]!,
+      lastId: lastIds[source]!,
+    }));
+    // One blocking read for every shard where the server allows it; a Cluster refuses an XREAD over
+    // several slots (CROSSSLOT), so there each shard has a follower (and a connection) of its own.
+    const groups = isCluster(client) ? followed.map((shard) => [shard]) : [followed];
+    view = fresh;
+    followers = groups.map(
+      (shards) => new LogFollower({ connect: () => client.duplicate(), shards, blockMs, timeoutMs, hooks }),
+    );
+    noteCurrency();
+    for (const follower of followers) follower.start();
     await checkSettings();
+  }
+
+  /** The epoch script's replies for `name`, one per layout. */
+  function readEpochs(name: string, userSources: readonly number[]): Promise<[number, number, string][]> {
+    return guarded(() =>
+      Promise.all(
+        userSources.map((source) => {
+          const keys = sources[source]!;
+          return redis.tesseraDlEpoch(keys.origin, keys.epoch(name), keys.floor(name), originCandidate());
+        }),
+      ),
+    );
   }
 
   async function epochs(sub: string): Promise<UserEpochs> {
     requireRevocableId(sub, 'sub');
-    const [epoch, sessionFloor, origin] = await guarded(() =>
-      redis.tesseraDlEpoch(keys.origin, keys.epoch(sub), keys.floor(sub), originCandidate()),
-    );
+    const name = sha256Name(sub);
+    const userSources = sourcesOfName(name);
+    const replies = await readEpochs(name, userSources);
+    // While migrating, each layout may hold the higher value (an older release writes one only).
+    const epoch = Math.max(...replies.map((reply) => Number(reply[0])));
+    const sessionFloor = Math.max(...replies.map((reply) => Number(reply[1])));
+    const origin = replies
+      .map((reply) => reply[2])
+      .reduce((latest, next) => (originTime(next, 0) > originTime(latest, 0) ? next : latest));
     // Tokens carry whole seconds, and one signed in the second the origin began is refused (it could
     // predate it). Epochs are read to stamp new tokens: right after an origin began (first use, or a
     // loss), wait until this clock's second is past the origin (at most 1 s) so the token is not refused.
@@ -334,8 +421,8 @@ export function createDenylist(options: DenylistOptions): Denylist {
     }
     // An epoch below one this process has seen means lost data: never hand out the lower one.
     const seen = view?.epochOf(sub) ?? 0;
-    if (Number(epoch) < seen) reportLoss();
-    return { epoch: Math.max(Number(epoch), seen), sessionFloor: Number(sessionFloor) };
+    if (epoch < seen) reportLoss(userSources);
+    return { epoch: Math.max(epoch, seen), sessionFloor };
   }
 
   return Object.freeze({
@@ -348,67 +435,93 @@ export function createDenylist(options: DenylistOptions): Denylist {
     async revokeUser(sub: string, revokeOptions: RevokeUserOptions = {}) {
       requireRevocableId(sub, 'sub');
       const now = clock();
-      const seen = view?.epochOf(sub) ?? 0;
-      const [epoch, , behind] = await guarded(
-        () =>
-          revocation<[number, string, number]>((pipeline) =>
-            pipeline.tesseraDlRevokeUser(
-              keys.origin,
-              keys.epoch(sub),
-              keys.log,
-              keys.floor(sub),
-              keys.window,
-              keys.seq,
-              originCandidate(),
-              sub,
-              now,
-              windowMs,
-              revokeOptions.keepSessions === true ? '0' : '1',
-              seen,
-            ),
-          ),
-        revocations,
+      const name = sha256Name(sub);
+      const userSources = sourcesOfName(name);
+      const viewed = view?.epochOf(sub) ?? 0;
+      let seen = viewed;
+      if (userSources.length > 1) {
+        // Migrating: the new epoch must pass what either layout holds, since a token may carry either
+        // (each layout then revokes on its own, for the verifiers that read only it).
+        const stored = (await readEpochs(name, userSources)).map((reply) => Number(reply[0]));
+        seen = Math.max(viewed, ...stored);
+        if (Math.max(...stored) < viewed) reportLoss(userSources);
+      }
+      const replies = await Promise.all(
+        userSources.map((source) => {
+          const keys = sources[source]!;
+          return guarded(
+            () =>
+              revocation<[number, string, number]>((pipeline) =>
+                pipeline.tesseraDlRevokeUser(
+                  keys.origin,
+                  keys.epoch(name),
+                  keys.log,
+                  keys.floor(name),
+                  keys.window,
+                  keys.seq,
+                  originCandidate(),
+                  sub,
+                  now,
+                  windowMs,
+                  revokeOptions.keepSessions === true ? '0' : '1',
+                  seen,
+                ),
+              ),
+            revocations,
+          );
+        }),
       );
-      if (Number(behind) === 1) reportLoss();
+      // Below what this process saw: lost data (while migrating, judged above on both layouts).
+      if (userSources.length === 1 && Number(replies[0]![2]) === 1) reportLoss(userSources);
+      const epoch = Math.max(...replies.map((reply) => Number(reply[0])));
       // This process sees its own revocation at once; the others read it from the log.
-      view?.apply({ kind: 'user', sub, epoch: Number(epoch), at: now }, clock());
-      return Number(epoch);
+      view?.apply({ kind: 'user', sub, epoch, at: now }, clock(), userSources[0]);
+      return epoch;
     },
 
     async revokeSession(sid: string) {
       requireRevocableId(sid, 'sid');
       const now = clock();
-      await guarded(
-        () =>
-          revocation<string>((pipeline) =>
-            pipeline.tesseraDlRevokeSession(
-              keys.origin,
-              keys.log,
-              keys.window,
-              keys.seq,
-              originCandidate(),
-              sid,
-              now,
-              windowMs,
-            ),
-          ),
-        revocations,
+      const sessionSources = sourcesOfId(sid);
+      await Promise.all(
+        sessionSources.map((source) => {
+          const keys = sources[source]!;
+          return guarded(
+            () =>
+              revocation<string>((pipeline) =>
+                pipeline.tesseraDlRevokeSession(
+                  keys.origin,
+                  keys.log,
+                  keys.window,
+                  keys.seq,
+                  originCandidate(),
+                  sid,
+                  now,
+                  windowMs,
+                ),
+              ),
+            revocations,
+          );
+        }),
       );
-      view?.apply({ kind: 'session', sid, at: now }, clock());
+      view?.apply({ kind: 'session', sid, at: now }, clock(), sessionSources[0]);
     },
 
     check(claims) {
-      if (view === undefined || follower === undefined) {
+      if (view === undefined || followers === undefined) {
         startOnFirstUse();
         throw new UnavailableError('the denylist is not started', { reason: 'not_started' });
       }
-      // Security: fail closed. A view not confirmed current within maxStaleness may miss revocations.
-      if (performance.now() - follower.confirmedAt > maxStalenessMs) {
-        throw new UnavailableError('the denylist view is stale', { reason: 'stale' });
-      }
+      // Security: fail closed. A shard not confirmed current within maxStaleness may miss
+      // revocations: the view refuses the tokens that depend on it (and routes ids only then).
+      const at = performance.now();
+      const stale =
+        at - oldestConfirmedAt > maxStalenessMs
+          ? (source: number) => at - confirmedAt[source]! > maxStalenessMs
+          : undefined;
       const now = clock();
       view.trim(now);
-      view.check(claims, now);
+      view.check(claims, now, stale);
     },
 
     horizon: config.horizonSeconds,
@@ -418,24 +531,33 @@ export function createDenylist(options: DenylistOptions): Denylist {
     status(): DenylistStatus {
       if (closed) return { ready: false, state: 'closed' };
       const failure = lastError === undefined ? {} : { lastError };
-      if (view === undefined || follower === undefined) {
+      if (view === undefined || followers === undefined) {
         return {
           ready: false,
           state: starting !== undefined ? 'starting' : lastError ? 'failed' : 'idle',
           ...failure,
         };
       }
-      if (performance.now() - follower.confirmedAt > maxStalenessMs) return { ready: false, state: 'stale' };
+      const at = performance.now();
+      if (at - oldestConfirmedAt > maxStalenessMs) {
+        const staleShards = confirmedAt.filter((confirmed) => at - confirmed > maxStalenessMs).length;
+        return { ready: false, state: 'stale', staleShards, shards: sources.length };
+      }
       return { ready: true, state: 'ready' };
     },
 
     async close() {
       closed = true;
       await starting?.catch(() => {});
-      await follower?.close();
+      await Promise.all((followers ?? []).map((follower) => follower.close()));
       view = undefined;
     },
   } satisfies Denylist);
+}
+
+/** An ioredis Cluster (ioredis marks both kinds of client with `isCluster`). */
+function isCluster(client: Redis | Cluster): boolean {
+  return (client as { isCluster?: unknown }).isCluster === true;
 }
 
 /** A start failure as a status line: the code and message of a TesseraError (and of its cause), no stack. */

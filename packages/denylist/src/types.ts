@@ -60,6 +60,13 @@ export interface DenylistStatus {
   readonly state: 'idle' | 'starting' | 'ready' | 'stale' | 'failed' | 'closed';
   /** Why the last start failed (an error code and message, never key material). */
   readonly lastError?: string;
+  /**
+   * When `stale`: how many of the view's {@link shards} were not confirmed current. With several,
+   * only the tokens whose user or session lives in a stale shard are refused; the others verify.
+   */
+  readonly staleShards?: number;
+  /** When `stale`: the shards the view follows (while migrating, both layouts' shards). */
+  readonly shards?: number;
 }
 
 /** A user's two counters. */
@@ -109,8 +116,29 @@ export interface DenylistOptions extends DenylistTimingOptions {
    * the revocation log. Recommended: `enableOfflineQueue: false`, so an outage fails fast.
    */
   readonly client: Redis | Cluster;
-  /** Key prefix, also the hash tag of every key. Default `tessera:dl`. */
+  /** Key prefix, also the hash tag of every key (of every shard's tag, with `shards`). Default `tessera:dl`. */
   readonly prefix?: string;
+  /**
+   * Shards the denylist is split into, 1 to 100 (default 1: every key in one Cluster slot, the layout
+   * before shards existed). Each shard is a complete dataset under a hash tag of its own (a user's
+   * epoch, floor and log entries in the shard of the user id, a session's revocation in the shard of
+   * the session id), and the tags spread over the Cluster's slot ranges, so the shards land evenly on
+   * the masters: on a Cluster of M masters, use a multiple of M (48 or 64 for 3 masters; see
+   * docs/sizing.md). Each process follows every shard's log: on a Cluster with a connection per
+   * shard (an XREAD cannot span slots), on one server with one connection for all. A shard that
+   * cannot be reached refuses only the tokens that depend on it. Every process of a prefix must
+   * use the same count; change it with {@link reshardFrom}.
+   */
+  readonly shards?: number;
+  /**
+   * While changing the shard count (from 1 to 64, say): the count every process used before.
+   * Processes then write each revocation to both layouts, read epochs from both and follow both;
+   * a new layout's shards begin where the old ones did. Roll the fleet out with it, run
+   * `migrateDenylist` once (it copies the epochs and the live log entries), then drop it.
+   * A process without it that finds a new shard the migration never copied moves that shard's
+   * origin: tokens issued before are refused (fail closed). See docs/sizing.md, "Migrating".
+   */
+  readonly reshardFrom?: number;
   /**
    * Longest time, in seconds, that `check` trusts a view it could not confirm as current; after it,
    * `check` fails closed with `ERR_UNAVAILABLE`. Default 5, between 0.05 and 60.

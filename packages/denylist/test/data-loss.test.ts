@@ -5,6 +5,7 @@
  * the revoked token is rejected (or the check answers ERR_UNAVAILABLE), never accepted.
  */
 import { randomBytes } from 'node:crypto';
+import { sha256Name } from '@tessera/core/internal';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RedisServer } from '../../../test/support/redis.js';
 import { denylistKeys } from '../src/lib/keys.js';
@@ -146,7 +147,13 @@ describe('hand-made log entries and damaged counters', () => {
       await pastTheOriginSecond();
       const before = await a.issue('ada');
       expect(await a.verify(before)).toBe('ok');
-      await redis.cli('XADD', denylistKeys(prefix).log, '*', 'u9', 'a revocation from a later release');
+      await redis.cli(
+        'XADD',
+        denylistKeys(`{${prefix}}`).log,
+        '*',
+        'u9',
+        'a revocation from a later release',
+      );
       expect(await eventually(async () => (await a.verify(before)) === 'ERR_TOKEN_REVOKED')).toBe(true);
       const fresh = await processOn(redis.port, prefix);
       expect(await fresh.verify(before)).toBe('ERR_TOKEN_REVOKED');
@@ -161,7 +168,7 @@ describe('hand-made log entries and damaged counters', () => {
     const prefix = newPrefix();
     const a = await processOn(redis.port, prefix);
     try {
-      await redis.cli('SET', denylistKeys(prefix).epoch('ada'), 'not a number');
+      await redis.cli('SET', denylistKeys(`{${prefix}}`).epoch(sha256Name('ada')), 'not a number');
       expect(await outcome(a.denylist.epoch('ada'))).toBe('ERR_UNAVAILABLE');
       expect(await outcome(a.denylist.revokeUser('ada'))).toBe('ERR_UNAVAILABLE');
     } finally {
@@ -172,7 +179,7 @@ describe('hand-made log entries and damaged counters', () => {
   it('a revocation count that goes backwards (or is damaged) moves the origin once, then all recovers', async () => {
     const redis = await server();
     const prefix = newPrefix();
-    const keys = denylistKeys(prefix);
+    const keys = denylistKeys(`{${prefix}}`);
     const a = await processOn(redis.port, prefix);
     try {
       const before = await a.issue('ada');

@@ -5,73 +5,96 @@ import type { DenylistKeys } from './keys.js';
 import { type StreamEntry, toRevocation } from './log-entries.js';
 import type { Revocation } from './view.js';
 
-/** Entries per read; a full batch means there may be more, so it does not confirm currency. */
+/** Entries per read and log; a full batch means there may be more, so it does not confirm currency. */
 const BATCH = 1000;
 
 export interface FollowerHooks {
-  /** Applies one revocation read from the log. */
-  apply(revocation: Revocation): void;
-  /** Called after each read with the log's time, to trim the view. */
+  /** Applies one revocation read from the log of `source`. */
+  apply(revocation: Revocation, source: number): void;
+  /** Called after each read, to trim the view and take note of the shards' currency. */
   tick(): void;
   /**
-   * The origin changed (or vanished): Redis lost its data. The follower re-reads the log from the
-   * start; `reset` must forget the view and return the origin to hold from now on.
+   * The origin of `source` changed (or vanished): Redis lost that shard's data. The follower re-reads
+   * its log from the start; `reset` must forget what the shard said and return the origin to hold.
    */
-  reset(origin: string | null): Promise<string>;
-  /** A (re)connection is ready: check that the server is the one that holds our data (server-stamp.ts). */
-  connected(connection: Redis | Cluster, origin: string): Promise<void>;
-  /** The revocation counter went backwards: data was lost. Move the origin (the next read resets). */
-  lost(connection: Redis | Cluster, origin: string): Promise<void>;
+  reset(source: number, origin: string | null): Promise<string>;
+  /** A (re)connection is ready: check that the server is the one that holds the shard's data (server-stamp.ts). */
+  connected(connection: Redis | Cluster, keys: DenylistKeys, origin: string): Promise<void>;
+  /** The shard's revocation counter went backwards: data was lost. Move its origin (the next read resets). */
+  lost(connection: Redis | Cluster, keys: DenylistKeys, origin: string): Promise<void>;
+}
+
+/** One shard as a follower follows it. */
+export interface FollowedShard {
+  /** The shard's index among the view's sources. */
+  readonly source: number;
+  readonly keys: DenylistKeys;
+  /** The origin the view was built from. */
+  origin: string;
+  /** The last log id read. */
+  lastId: string;
+}
+
+interface ShardState extends FollowedShard {
+  /** The highest revocation count read since the last reset: it only grows unless data was lost. */
+  seq: number;
+  /** Set by {@link LogFollower.lose}: a loss seen outside the log (an epoch below one already seen). */
+  lossReported: boolean;
+  /** The last time (performance.now) a reply proved this shard's view current. */
+  confirmedAt: number;
 }
 
 type StreamReply = [key: string, entries: StreamEntry[]][] | null;
 
 /**
- * Follows the revocation log (a Redis stream) on a connection of its own, from the last id it has
- * seen: no entry is lost across reconnects, unlike pub/sub. Each read is a pipeline of a blocking
- * XREAD and a GET of the origin, which runs when the XREAD returns: so every reply also tells
- * whether the dataset is still the one the view was built from. `confirmedAt` is the last time
- * (performance.now) a reply proved the view current.
+ * Follows the revocation logs (Redis streams) of one or more shards on a connection of its own, from
+ * the last id it has seen of each: no entry is lost across reconnects, unlike pub/sub. Each read is a
+ * pipeline of one blocking XREAD over every followed log and an MGET of each shard's origin and
+ * counter, which run when the XREAD returns: so every reply also tells whether each dataset is still
+ * the one the view was built from. A Cluster refuses an XREAD over keys of several slots
+ * (CROSSSLOT), so there a follower follows one shard; on one server, one follower reads every shard.
  */
 export class LogFollower {
   readonly #connect: () => Redis | Cluster;
-  readonly #keys: DenylistKeys;
   readonly #hooks: FollowerHooks;
   readonly #blockMs: number;
   readonly #timeoutMs: number;
   /** Bounds on a log read (its block plus a call's time) and on the other calls of the follower. */
   readonly #reads: Deadlines;
   readonly #calls: Deadlines;
+  readonly #shards: ShardState[];
+  /** Where each source is in #shards. */
+  readonly #bySource = new Map<number, ShardState>();
   #connection: Redis | Cluster | undefined;
-  #origin: string;
-  #lastId: string;
-  /** The highest revocation count read since the last reset: it only grows unless data was lost. */
-  #seq = 0;
-  /** Set by {@link lose}: a loss seen outside the log (an epoch below one already seen). */
-  #lossReported = false;
   #closed = false;
   #loop: Promise<void> | undefined;
-  confirmedAt: number;
 
   constructor(options: {
     connect: () => Redis | Cluster;
-    keys: DenylistKeys;
+    shards: readonly FollowedShard[];
     hooks: FollowerHooks;
-    origin: string;
-    lastId: string;
     blockMs: number;
     timeoutMs: number;
   }) {
     this.#connect = options.connect;
-    this.#keys = options.keys;
     this.#hooks = options.hooks;
-    this.#origin = options.origin;
-    this.#lastId = options.lastId;
     this.#blockMs = options.blockMs;
     this.#timeoutMs = options.timeoutMs;
     this.#reads = createDeadlines(options.blockMs + options.timeoutMs);
     this.#calls = createDeadlines(options.timeoutMs);
-    this.confirmedAt = performance.now();
+    const now = performance.now();
+    this.#shards = options.shards.map((shard) => ({
+      ...shard,
+      seq: 0,
+      lossReported: false,
+      confirmedAt: now,
+    }));
+    for (const shard of this.#shards) this.#bySource.set(shard.source, shard);
+  }
+
+  /** The shards followed, with the time each was last confirmed current. */
+  get shards(): readonly { readonly source: number; readonly confirmedAt: number }[] {
+    return this.#shards;
   }
 
   start(): void {
@@ -79,12 +102,14 @@ export class LogFollower {
   }
 
   /**
-   * Reports a loss seen elsewhere (an epoch below one this process saw). The view stops vouching at
-   * once (checks fail closed until the next read), and the next read moves the origin.
+   * Reports a loss of `source` seen elsewhere (an epoch below one this process saw). The shard stops
+   * vouching at once (its checks fail closed until the next read), and the next read moves its origin.
    */
-  lose(): void {
-    this.#lossReported = true;
-    this.confirmedAt = Number.NEGATIVE_INFINITY;
+  lose(source: number): void {
+    const shard = this.#bySource.get(source);
+    if (shard === undefined) return;
+    shard.lossReported = true;
+    shard.confirmedAt = Number.NEGATIVE_INFINITY;
   }
 
   async close(): Promise<void> {
@@ -101,7 +126,7 @@ export class LogFollower {
         backoffMs = 25;
       } catch {
         if (this.#closed) break;
-        // A hung or broken connection: drop it and start a fresh one (the log id is kept).
+        // A hung or broken connection: drop it and start a fresh one (the log ids are kept).
         this.#connection?.disconnect();
         this.#connection = undefined;
         await platform.sleep(backoffMs);
@@ -111,53 +136,77 @@ export class LogFollower {
   }
 
   async #readOnce(): Promise<void> {
+    const shards = this.#shards;
     if (this.#connection === undefined) {
       this.#connection = this.#connect();
       // Connection errors surface as failed reads (and so as staleness); no unhandled 'error' events.
       this.#connection.on('error', () => {});
       await waitForRedis(this.#connection, { timeoutMs: this.#timeoutMs });
       // A new connection may reach a restarted or promoted server: make sure it holds our data.
-      await this.#calls.within(this.#hooks.connected(this.#connection, this.#origin));
+      const connection = this.#connection;
+      await this.#calls.within(
+        Promise.all(shards.map((shard) => this.#hooks.connected(connection, shard.keys, shard.origin))),
+      );
     }
     const connection = this.#connection;
     const pipeline = connection
       .pipeline()
-      .xread('COUNT', BATCH, 'BLOCK', this.#blockMs, 'STREAMS', this.#keys.log, this.#lastId)
-      .mget(this.#keys.origin, this.#keys.seq);
+      .xread(
+        'COUNT',
+        BATCH,
+        'BLOCK',
+        this.#blockMs,
+        'STREAMS',
+        ...shards.map((shard) => shard.keys.log),
+        ...shards.map((shard) => shard.lastId),
+      );
+    for (const shard of shards) pipeline.mget(shard.keys.origin, shard.keys.seq);
     const replies = await this.#reads.within<[Error | null, unknown][] | null>(pipeline.exec());
     const repliedAt = performance.now();
     if (this.#closed) return;
-    if (replies === null || replies.length !== 2) throw new Error('unexpected pipeline reply');
-    const [[readError, streams], [stateError, state]] = replies as [
-      [Error | null, StreamReply],
-      [Error | null, [string | null, string | null]],
-    ];
+    if (replies === null || replies.length !== 1 + shards.length)
+      throw new Error('unexpected pipeline reply');
+    const [readError, streams] = replies[0] as [Error | null, StreamReply];
     if (readError !== null) throw readError;
-    if (stateError !== null) throw stateError;
-    const [origin, seqText] = state;
-    if (origin !== this.#origin) {
+    const read = new Map<string, StreamEntry[]>();
+    for (const [key, entries] of streams ?? []) read.set(key, entries);
+    for (const [index, shard] of shards.entries()) {
+      const [stateError, state] = replies[1 + index] as [Error | null, [string | null, string | null]];
+      if (stateError !== null) throw stateError;
+      await this.#take(connection, shard, state, read.get(shard.keys.log) ?? [], repliedAt);
+    }
+    this.#hooks.tick();
+  }
+
+  /** One shard's part of a reply: its state, then its entries. */
+  async #take(
+    connection: Redis | Cluster,
+    shard: ShardState,
+    [origin, seqText]: [string | null, string | null],
+    entries: StreamEntry[],
+    repliedAt: number,
+  ): Promise<void> {
+    if (origin !== shard.origin) {
       // Data loss (flush, restart without persistence): what the view holds may be gone from Redis.
-      this.#origin = await this.#hooks.reset(origin);
-      this.#lastId = '0-0';
-      this.#seq = 0;
+      shard.origin = await this.#hooks.reset(shard.source, origin);
+      shard.lastId = '0-0';
+      shard.seq = 0;
       return; // not confirmed: the next read starts over from the beginning of the new log
     }
     const seq = Number(seqText ?? '0');
-    if (!(Number.isSafeInteger(seq) && seq >= this.#seq) || this.#lossReported) {
-      this.#lossReported = false;
+    if (!(Number.isSafeInteger(seq) && seq >= shard.seq) || shard.lossReported) {
+      shard.lossReported = false;
       // Fewer revocations than already seen, same origin: an older snapshot, or a replica that
       // lagged, took over. Some acknowledged revocations are gone.
-      await this.#calls.within(this.#hooks.lost(connection, this.#origin));
+      await this.#calls.within(this.#hooks.lost(connection, shard.keys, shard.origin));
       return; // not confirmed: the next read sees the moved origin and starts over
     }
-    this.#seq = seq;
-    const entries = streams?.[0]?.[1] ?? [];
+    shard.seq = seq;
     for (const entry of entries) {
       const revocation = toRevocation(entry);
-      if (revocation !== undefined) this.#hooks.apply(revocation);
-      this.#lastId = entry[0];
+      if (revocation !== undefined) this.#hooks.apply(revocation, shard.source);
+      shard.lastId = entry[0];
     }
-    this.#hooks.tick();
-    if (entries.length < BATCH) this.confirmedAt = repliedAt;
+    if (entries.length < BATCH) shard.confirmedAt = repliedAt;
   }
 }

@@ -3,7 +3,7 @@ import { platform } from '@tessera/core/internal';
 /**
  * The revocation view's storage: an open-addressing hash table (linear probing, backward-shift
  * deletion) in typed arrays, keyed by a 63-bit seeded hash of `kind + id` (murmur3 steps), holding a value (a user's
- * epoch; 1 for a session) and a time in whole seconds. About 20 bytes a slot at most half full,
+ * epoch; 1 for a session) and a time in whole seconds. About 21 bytes a slot (with the source byte), at most half full,
  * where a `Map` of strings to objects took about 230 bytes an entry (docs/sizing.md).
  *
  * Security: the table keeps hashes, not ids, so two ids can share an entry. Every use of it is
@@ -16,6 +16,8 @@ export class IdTable {
   #keys: Int32Array;
   #value: Float64Array;
   #seconds: Uint32Array;
+  /** Per slot, the source (the denylist shard) the entry came from; {@link MIXED} when several. */
+  #source: Uint8Array;
   #mask: number;
   #size = 0;
   readonly #seedHi: number;
@@ -29,6 +31,7 @@ export class IdTable {
     this.#keys = new Int32Array(size * 2);
     this.#value = new Float64Array(size);
     this.#seconds = new Uint32Array(size);
+    this.#source = new Uint8Array(size);
     this.#mask = size - 1;
     const seeds = new DataView(platform.randomBytes(8).buffer);
     this.#seedHi = seeds.getInt32(0);
@@ -85,18 +88,34 @@ export class IdTable {
     return this.#seconds[slot]!;
   }
 
-  /** Sets the entry of the last hashed id (adding it if absent). */
-  set(value: number, seconds: number): void {
+  /**
+   * Sets the entry of the last hashed id (adding it if absent), from `source`. An entry set from two
+   * sources (two ids sharing a hash) is marked {@link MIXED}: {@link deleteSource} keeps it.
+   */
+  set(value: number, seconds: number, source = 0): void {
     if ((this.#size + 1) * 2 > this.#mask + 1) this.#grow();
     let slot = this.find();
     if (slot < 0) {
       slot = this.#freeSlot(this.hi);
       this.#keys[2 * slot] = this.hi;
       this.#keys[2 * slot + 1] = this.lo;
+      this.#source[slot] = source;
       this.#size++;
+    } else if (this.#source[slot] !== source) {
+      this.#source[slot] = MIXED;
     }
     this.#value[slot] = value;
     this.#seconds[slot] = seconds;
+  }
+
+  /** Removes every entry that came from `source` alone (a shard whose data was lost starts over). */
+  deleteSource(source: number): void {
+    const keys = this.#keys;
+    for (let slot = 0; slot <= this.#mask; ) {
+      // A deletion shifts a later entry into this slot: look at it again.
+      if (keys[2 * slot + 1] !== 0 && this.#source[slot] === source) this.deleteAt(slot);
+      else slot++;
+    }
   }
 
   /** Removes the entry at `slot`, moving later entries of its probe run back (no tombstones). */
@@ -113,6 +132,7 @@ export class IdTable {
       keys[2 * hole + 1] = keys[2 * next + 1]!;
       this.#value[hole] = this.#value[next]!;
       this.#seconds[hole] = this.#seconds[next]!;
+      this.#source[hole] = this.#source[next]!;
       hole = next;
     }
     keys[2 * hole] = 0;
@@ -138,10 +158,12 @@ export class IdTable {
     const keys = this.#keys;
     const values = this.#value;
     const seconds = this.#seconds;
+    const sources = this.#source;
     const size = (this.#mask + 1) * 2;
     this.#keys = new Int32Array(size * 2);
     this.#value = new Float64Array(size);
     this.#seconds = new Uint32Array(size);
+    this.#source = new Uint8Array(size);
     this.#mask = size - 1;
     for (let old = 0; old < values.length; old++) {
       if (keys[2 * old + 1] === 0) continue;
@@ -150,9 +172,13 @@ export class IdTable {
       this.#keys[2 * slot + 1] = keys[2 * old + 1]!;
       this.#value[slot] = values[old]!;
       this.#seconds[slot] = seconds[old]!;
+      this.#source[slot] = sources[old]!;
     }
   }
 }
+
+/** The source mark of an entry set from more than one source. */
+export const MIXED = 255;
 
 /** murmur3's 32-bit finaliser: every input bit reaches every output bit. */
 function fmix(h: number): number {

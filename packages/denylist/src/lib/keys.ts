@@ -1,11 +1,14 @@
-import { platform, sha256Name } from '@tessera/core/internal';
+import { platform } from '@tessera/core/internal';
 
 /**
- * Key names. Every key carries the prefix as its hash tag, so all of them share one Cluster slot.
- * A user id enters a key name only as its SHA-256 (base64url): any bytes, fixed length, no `{`, `:`
- * or `*` of its own. (Ids are checked to be well-formed UTF-16 first, so no two map to one key.)
+ * Key names of one shard (see shards.ts). Every key carries the shard's hash tag, so all of them
+ * share one Cluster slot. A user id enters a key name only as its SHA-256 name (`sha256Name`,
+ * base64url): any bytes, fixed length, no `{`, `:` or `*` of its own. (Ids are checked to be
+ * well-formed UTF-16 first, so no two map to one key.)
  */
 export interface DenylistKeys {
+  /** The shard's hash tag, braces included. */
+  readonly tag: string;
   readonly origin: string;
   readonly log: string;
   /** Revocations ever logged: only grows, so a lower value means lost data. */
@@ -14,21 +17,29 @@ export interface DenylistKeys {
   readonly window: string;
   /** The run_id of the Redis process last seen serving this dataset. */
   readonly server: string;
-  epoch(sub: string): string;
+  /**
+   * Present while the shard's origin was inherited from the layout being migrated from and the
+   * migration has not copied its data yet (see migrate-denylist.ts).
+   */
+  readonly migrating: string;
+  /** The epoch key of the user whose SHA-256 name is `name`. */
+  epoch(name: string): string;
   /** The user's session floor (see `Denylist.epochs`). */
-  floor(sub: string): string;
+  floor(name: string): string;
 }
 
-export function denylistKeys(prefix: string): DenylistKeys {
-  const tag = `{${prefix}}`;
+/** The keys of the shard tagged `tag` (braces included). */
+export function denylistKeys(tag: string): DenylistKeys {
   return {
+    tag,
+    migrating: `${tag}:migrating`,
     origin: `${tag}:origin`,
     log: `${tag}:log`,
     seq: `${tag}:seq`,
     window: `${tag}:window`,
     server: `${tag}:server`,
-    epoch: (sub) => `${tag}:e:${sha256Name(sub)}`,
-    floor: (sub) => `${tag}:f:${sha256Name(sub)}`,
+    epoch: (name) => `${tag}:e:${name}`,
+    floor: (name) => `${tag}:f:${name}`,
   };
 }
 

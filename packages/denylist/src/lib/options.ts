@@ -22,6 +22,9 @@ const CLIENT_METHODS = [
   'eval',
 ] as const;
 
+/** Most shards of a layout: two layouts (while migrating) index the view's sources in one byte. */
+export const MAX_SHARDS = 100;
+
 const common = {
   /** Lifetime of access tokens, seconds (core's `ttl`, default 900, at most 3600). */
   accessTtl: z.number().int().min(1).max(3600).default(900),
@@ -34,20 +37,27 @@ const common = {
 
 const memorySchema = z.strictObject(common);
 
-const redisSchema = z.strictObject({
-  ...common,
-  client: serviceOption<object>('client (an ioredis Redis or Cluster)', CLIENT_METHODS),
-  prefix: z.string().regex(KEY_PREFIX, KEY_PREFIX_RULE).default('tessera:dl'),
-  maxStaleness: z.number().min(0.05).max(60).default(5),
-  timeoutMs: z.number().int().min(1).max(60_000).default(2000),
-  onWarning: z.optional(functionOption<(message: string) => void>('onWarning')),
-  durability: z
-    .strictObject({
-      replicas: z.number().int().min(0).max(16),
-      timeoutMs: z.number().int().min(1).max(60_000).default(500),
-    })
-    .default({ replicas: 0, timeoutMs: 500 }),
-});
+const redisSchema = z
+  .strictObject({
+    ...common,
+    client: serviceOption<object>('client (an ioredis Redis or Cluster)', CLIENT_METHODS),
+    prefix: z.string().regex(KEY_PREFIX, KEY_PREFIX_RULE).default('tessera:dl'),
+    maxStaleness: z.number().min(0.05).max(60).default(5),
+    timeoutMs: z.number().int().min(1).max(60_000).default(2000),
+    onWarning: z.optional(functionOption<(message: string) => void>('onWarning')),
+    shards: z.number().int().min(1).max(MAX_SHARDS).default(1),
+    reshardFrom: z.optional(z.number().int().min(1).max(MAX_SHARDS)),
+    durability: z
+      .strictObject({
+        replicas: z.number().int().min(0).max(16),
+        timeoutMs: z.number().int().min(1).max(60_000).default(500),
+      })
+      .default({ replicas: 0, timeoutMs: 500 }),
+  })
+  .refine((value) => value.reshardFrom !== value.shards, {
+    message: 'reshardFrom must differ from shards (it is the shard count being migrated from)',
+    path: ['reshardFrom'],
+  });
 
 /** How long revocations matter, derived once from `accessTtl` and `clockTolerance`. */
 export interface RevocationWindow {
@@ -73,6 +83,10 @@ export interface ResolvedCommon extends RevocationWindow {
 export interface ResolvedRedisOptions<Client> extends ResolvedCommon {
   readonly client: Client;
   readonly prefix: string;
+  /** Shards of the layout (1: every key in one slot, as before shards existed). */
+  readonly shards: number;
+  /** While migrating: the shard count of the layout being migrated from. */
+  readonly reshardFrom: number | undefined;
   readonly maxStalenessMs: number;
   readonly timeoutMs: number;
   readonly warn: (message: string) => void;
@@ -100,6 +114,8 @@ export function resolveRedisOptions<Client>(options: unknown): ResolvedRedisOpti
   return {
     client: value.client as Client,
     prefix: value.prefix,
+    shards: value.shards,
+    reshardFrom: value.reshardFrom,
     ...revocationWindow(value.accessTtl, value.clockTolerance, Math.max(5000, maxStalenessMs)),
     clock: checkedClock(value.clock),
     maxViewEntries: value.maxViewEntries,

@@ -24,3 +24,5 @@ export const STAMP_SERVER = script('stamp-server');
 export const EPOCH = script('epoch');
 export const REVOKE_USER = script('revoke-user');
 export const REVOKE_SESSION = script('revoke-session');
+export const MERGE_EPOCH = script('merge-epoch');
+export const APPEND_ENTRY = script('append-entry');
