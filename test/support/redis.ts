@@ -177,7 +177,8 @@ export class RedisCluster {
     this.nodes = nodes;
   }
 
-  static async start(masters = 3, replicas = 0): Promise<RedisCluster> {
+  /** `extra`: further redis-server arguments for every node. */
+  static async start(masters = 3, replicas = 0, extra: readonly string[] = []): Promise<RedisCluster> {
     const nodes = await Promise.all(
       Array.from({ length: masters * (1 + replicas) }, () =>
         RedisServer.start([
@@ -187,6 +188,7 @@ export class RedisCluster {
           'nodes.conf',
           '--cluster-node-timeout',
           '2000',
+          ...extra,
         ]),
       ),
     );

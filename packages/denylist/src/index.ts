@@ -7,6 +7,7 @@
 export { createDenylist } from './create-denylist.js';
 export { createMemoryDenylist } from './create-memory-denylist.js';
 export { createRedisReplayCache, type RedisReplayCacheOptions } from './create-redis-replay-cache.js';
+export { type DenylistMigration, migrateDenylist } from './migrate-denylist.js';
 export type {
   Denylist,
   DenylistOptions,

@@ -11,3 +11,14 @@ for (const kind of KINDS) {
     return { denylist, close };
   });
 }
+
+// The sharded layouts: 4 shards on one server (one follower for all), 12 on the Cluster (one each).
+for (const [kind, shards] of [
+  ['redis', 4],
+  ['cluster', 12],
+] as const) {
+  describeDenylistContract(`${kind}, ${shards} shards`, async ({ clock }) => {
+    const { denylist, close } = await openProcess(kind, { clock, extra: { shards } });
+    return { denylist, close };
+  });
+}

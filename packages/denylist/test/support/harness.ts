@@ -3,6 +3,7 @@ import { type AccessTokens, createAccessTokens } from '@tessera/core';
 import { createDenylist, createMemoryDenylist, type Denylist, type DenylistOptions } from '@tessera/denylist';
 import { Cluster, Redis } from 'ioredis';
 import { inject } from 'vitest';
+import { shardLayout } from '../../src/lib/shards.js';
 
 /**
  * The tests' fixed "now": the next whole hour plus one hour of real time. A Redis denylist stamps its
@@ -63,9 +64,11 @@ export function ready(client: Redis | Cluster): Promise<void> {
  * signed in the second an origin began is refused (it may predate it): tests that issue a token
  * right after creating a new dataset, on the real clock, wait that second out.
  */
-export async function pastTheOrigin(client: Redis | Cluster, prefix: string): Promise<void> {
-  const origin = await client.get(`{${prefix}}:origin`);
-  const originMs = Number(origin?.slice(0, origin.indexOf(':')));
+export async function pastTheOrigin(client: Redis | Cluster, prefix: string, shards = 1): Promise<void> {
+  const origins = await Promise.all(
+    shardLayout(prefix, shards).shards.map((keys) => client.get(keys.origin)),
+  );
+  const originMs = Math.max(...origins.map((origin) => Number(origin?.slice(0, origin.indexOf(':')))));
   const target = Math.ceil((originMs + 1) / 1000) * 1000;
   if (!Number.isFinite(target)) return;
   // A loop, not one timer: timers may fire a millisecond early.
@@ -118,7 +121,7 @@ export async function openProcess(
     ...options.extra,
   });
   await denylist.start();
-  if (options.clock === undefined) await pastTheOrigin(client, prefix);
+  if (options.clock === undefined) await pastTheOrigin(client, prefix, options.extra?.shards);
   return {
     denylist,
     access: accessTokens(denylist, clock),
