@@ -31,7 +31,7 @@ describe('a sharded denylist when one master of the Cluster stops', () => {
   beforeAll(async () => {
     redis = await RedisCluster.start(3, 0, ['--cluster-require-full-coverage', 'no']);
     client = new Cluster(redis.startupNodes, {
-      redisOptions: { ...failFast, retryStrategy: () => 50 },
+      redisOptions: failFast,
       enableOfflineQueue: false,
     });
     client.on('error', () => {});
