@@ -46,6 +46,37 @@ describe('IdTable', () => {
     );
   });
 
+  it('deleteSource removes exactly the entries of that source alone, whatever the layout of the runs', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 3 })), {
+          minLength: 100,
+          maxLength: 1500,
+        }),
+        fc.integer({ min: 0, max: 3 }),
+        (ops, dropped) => {
+          const table = new IdTable(16);
+          // The model: each id's source, or 'mixed' once set from two.
+          const model = new Map<number, number | 'mixed'>();
+          for (const [n, source] of ops) {
+            table.hash(1, `id-${n}`);
+            table.set(n, 1, source);
+            const held = model.get(n);
+            model.set(n, held === undefined || held === source ? source : 'mixed');
+          }
+          table.deleteSource(dropped);
+          for (const [n, source] of model) if (source === dropped) model.delete(n);
+          expect(table.size).toBe(model.size);
+          for (let n = 0; n <= 300; n++) {
+            table.hash(1, `id-${n}`);
+            expect(table.find() >= 0).toBe(model.has(n));
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('kinds are separate: a user and a session of the same id are two entries', () => {
     const table = new IdTable();
     table.hash(1, 'same');
@@ -150,6 +181,111 @@ describe('the compact view against a reference model', () => {
             }
           }
           expect(view.size).toBeLessThanOrEqual(MAX);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('the view over several sources (shards)', () => {
+  it('judges each token by its own sources only, and the fast path agrees with the routed one', () => {
+    const SOURCES = 4;
+    const sourceOf = (id: string) => Number(id.slice(1)) % SOURCES;
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.record({ kind: fc.constant('user' as const), n: fc.nat(40) }),
+            fc.record({ kind: fc.constant('session' as const), n: fc.nat(40) }),
+            fc.record({ kind: fc.constant('reset' as const), source: fc.nat(SOURCES - 1) }),
+            fc.record({ kind: fc.constant('unknown' as const), source: fc.nat(SOURCES - 1) }),
+            fc.record({ kind: fc.constant('advance' as const), ms: fc.nat(3000) }),
+          ),
+          { minLength: 20, maxLength: 150 },
+        ),
+        fc.array(fc.tuple(fc.nat(40), fc.nat(40), fc.nat(20_000)), { minLength: 1, maxLength: 20 }),
+        fc.subarray([0, 1, 2, 3]),
+        (events, tokens, staleSources) => {
+          const origins = [T0, T0, T0, T0];
+          const view = new RevocationView(RANGE, origins, 1000, (sub, sid) => [
+            sourceOf(sub),
+            ...(sid === undefined ? [] : [sourceOf(sid)]),
+          ]);
+          const floors = [0, 0, 0, 0];
+          const epochs = new Map<string, number>();
+          const revoked: { id: string; epoch: number; source: number; at: number }[] = [];
+          let now = T0 + 1000;
+          for (const event of events) {
+            if (event.kind === 'advance') now += event.ms;
+            else if (event.kind === 'reset') {
+              view.reset(now, event.source);
+              origins[event.source] = now;
+              floors[event.source] = 0;
+              for (let i = revoked.length - 1; i >= 0; i--)
+                if (revoked[i]!.source === event.source) revoked.splice(i, 1);
+            } else if (event.kind === 'unknown') {
+              view.apply({ kind: 'unknown', at: now }, now, event.source);
+              floors[event.source] = Math.max(floors[event.source]!, Math.ceil((now + 5000) / 1000));
+            } else {
+              const id = `${event.kind === 'user' ? 'u' : 's'}${event.n}`;
+              const epoch = (epochs.get(id) ?? 0) + 1;
+              epochs.set(id, epoch);
+              const source = sourceOf(id);
+              view.apply(
+                event.kind === 'user'
+                  ? { kind: 'user', sub: id, epoch, at: now }
+                  : { kind: 'session', sid: id, at: now },
+                now,
+                source,
+              );
+              revoked.push({ id, epoch, source, at: now });
+            }
+          }
+          const verdict = (run: () => void) => {
+            try {
+              run();
+              return 'ok';
+            } catch (error) {
+              return (error as { reason: string }).reason;
+            }
+          };
+          for (const [u, sIndex, age] of tokens) {
+            const iat = Math.ceil((now - age) / 1000);
+            const claims = {
+              iss: 'i',
+              aud: 'a',
+              jti: 'j',
+              iat,
+              exp: iat + 60,
+              sub: `u${u}`,
+              epoch: 0,
+              sid: `s${sIndex}`,
+            };
+            const fast = verdict(() => view.check(claims, now));
+            // The fast path (no stale source) routes nothing; routed, with nothing stale, it must agree.
+            expect(verdict(() => view.check(claims, now, () => false))).toBe(fast);
+            const mine = [sourceOf(claims.sub), sourceOf(claims.sid)];
+            const routed = verdict(() => view.check(claims, now, (source) => staleSources.includes(source)));
+            // Source by source (the user's, then the session's): stale, an unreadable entry, the origin.
+            const perSource = mine
+              .map((source) =>
+                staleSources.includes(source)
+                  ? 'stale'
+                  : iat < floors[source]!
+                    ? 'unknown_entry'
+                    : iat * 1000 < origins[source]!
+                      ? 'origin'
+                      : undefined,
+              )
+              .find((reason) => reason !== undefined);
+            let expected = 'ok';
+            if (perSource !== undefined) expected = perSource;
+            else if (revoked.some((r) => r.id === claims.sub)) expected = 'user';
+            else if (revoked.some((r) => r.id === claims.sid)) expected = 'session';
+            else if (!(now < iat * 1000 + RANGE.horizonSeconds * 1000)) expected = 'revocation_horizon';
+            expect(routed).toBe(expected);
+          }
         },
       ),
       { numRuns: 300 },
