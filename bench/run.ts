@@ -3,13 +3,14 @@
  * docs/benchmarks.md with the machine, the versions and the command. Targets are read from ratios of
  * the same run, never from absolute figures (they drift between runs on shared machines).
  *
- * Options: `--quick` (fewer, shorter rounds), `--only access-tokens|remote|edge|dpop|refresh|denylist|durability|http`.
+ * Options: `--quick` (fewer, shorter rounds), `--only access-tokens|remote|edge|dpop|refresh|denylist|cluster|durability|http`.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { benchAccessTokens } from './access-tokens.js';
 import { benchDenylist } from './denylist.js';
+import { benchDenylistCluster } from './denylist-cluster.js';
 import { benchDurability } from './durability.js';
 import { benchHttp } from './http.js';
 import { machine, renderSection, type Section } from './lib/report.js';
@@ -73,6 +74,11 @@ if (!only || only === 'refresh') {
 if (!only || only === 'denylist') {
   process.stderr.write('denylist...\n');
   sections.push(...(await benchDenylist({ rounds, durationMs, quick })).sections);
+}
+
+if (!only || only === 'cluster') {
+  process.stderr.write('denylist on a Cluster...\n');
+  sections.push(...(await benchDenylistCluster({ quick })).sections);
 }
 
 if (!only || only === 'durability') {

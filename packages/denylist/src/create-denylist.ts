@@ -1,14 +1,14 @@
 import { TesseraError, UnavailableError } from '@tessera/core';
 import { createDeadlines, durableReply, platform, scrubbedCause, sha256Name } from '@tessera/core/internal';
 import type { Cluster, Redis } from 'ioredis';
-import { LogFollower } from './lib/follower.js';
+import { type FollowedShard, LogFollower } from './lib/follower.js';
 import { requireRevocableId } from './lib/ids.js';
 import { type DenylistKeys, originCandidate, originTime } from './lib/keys.js';
 import { type StreamEntry, toRevocation } from './lib/log-entries.js';
 import { resolveRedisOptions } from './lib/options.js';
 import { EPOCH, ORIGIN, REVOKE_SESSION, REVOKE_USER } from './lib/scripts.js';
 import { confirmServer, moveOrigin } from './lib/server-stamp.js';
-import { shardLayout } from './lib/shards.js';
+import { keySlot, shardLayout } from './lib/shards.js';
 import { type Revocation, RevocationView } from './lib/view.js';
 import type { Denylist, DenylistOptions, DenylistStatus, RevokeUserOptions, UserEpochs } from './types.js';
 
@@ -378,8 +378,14 @@ export function createDenylist(options: DenylistOptions): Denylist {
     // several slots (CROSSSLOT), so there each shard has a follower (and a connection) of its own.
     const groups = isCluster(client) ? followed.map((shard) => [shard]) : [followed];
     view = fresh;
+    // One shard of several on a Cluster: a plain connection to its master. One shard alone: a
+    // duplicate of the client (a Cluster duplicate follows its slot wherever it moves).
+    const connect = (shards: readonly FollowedShard[]) => (reconnect: boolean) =>
+      sources.length > 1 && isCluster(client)
+        ? nodeConnection(client as Cluster, shards[0]!.keys, reconnect)
+        : Promise.resolve<Redis | Cluster>(client.duplicate());
     followers = groups.map(
-      (shards) => new LogFollower({ connect: () => client.duplicate(), shards, blockMs, timeoutMs, hooks }),
+      (shards) => new LogFollower({ connect: connect(shards), shards, blockMs, timeoutMs, hooks }),
     );
     noteCurrency();
     for (const follower of followers) follower.start();
@@ -553,6 +559,24 @@ export function createDenylist(options: DenylistOptions): Denylist {
       view = undefined;
     },
   } satisfies Denylist);
+}
+
+/**
+ * A plain connection to the master that serves a shard's slot: a follower of one shard needs no
+ * Cluster client of its own (one connection, where a duplicated Cluster opens one per node it
+ * meets and keeps its own slot map). After a failure (the master failed over, the slot moved: its
+ * reads answer MOVED or the connection drops), the Cluster's slot map is refreshed first.
+ */
+async function nodeConnection(cluster: Cluster, keys: DenylistKeys, reconnect: boolean): Promise<Redis> {
+  if (reconnect) {
+    await new Promise<void>((resolve) => cluster.refreshSlotsCache(() => resolve()));
+  }
+  const owner = cluster.slots[keySlot(keys.log)]?.[0];
+  const node = cluster
+    .nodes('master')
+    .find((candidate: Redis) => `${candidate.options.host}:${candidate.options.port}` === owner);
+  if (node === undefined) throw new Error('no known master serves the shard');
+  return node.duplicate({ lazyConnect: false });
 }
 
 /** An ioredis Cluster (ioredis marks both kinds of client with `isCluster`). */

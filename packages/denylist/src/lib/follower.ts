@@ -55,7 +55,8 @@ type StreamReply = [key: string, entries: StreamEntry[]][] | null;
  * (CROSSSLOT), so there a follower follows one shard; on one server, one follower reads every shard.
  */
 export class LogFollower {
-  readonly #connect: () => Redis | Cluster;
+  readonly #connect: (reconnect: boolean) => Promise<Redis | Cluster>;
+  #connectedBefore = false;
   readonly #hooks: FollowerHooks;
   readonly #blockMs: number;
   readonly #timeoutMs: number;
@@ -70,7 +71,8 @@ export class LogFollower {
   #loop: Promise<void> | undefined;
 
   constructor(options: {
-    connect: () => Redis | Cluster;
+    /** A connection of the follower's own (`reconnect`: an earlier one failed). */
+    connect: (reconnect: boolean) => Promise<Redis | Cluster>;
     shards: readonly FollowedShard[];
     hooks: FollowerHooks;
     blockMs: number;
@@ -138,12 +140,17 @@ export class LogFollower {
   async #readOnce(): Promise<void> {
     const shards = this.#shards;
     if (this.#connection === undefined) {
-      this.#connection = this.#connect();
+      const connection = await this.#connect(this.#connectedBefore);
+      this.#connectedBefore = true;
+      if (this.#closed) {
+        connection.disconnect();
+        return;
+      }
+      this.#connection = connection;
       // Connection errors surface as failed reads (and so as staleness); no unhandled 'error' events.
       this.#connection.on('error', () => {});
       await waitForRedis(this.#connection, { timeoutMs: this.#timeoutMs });
       // A new connection may reach a restarted or promoted server: make sure it holds our data.
-      const connection = this.#connection;
       await this.#calls.within(
         Promise.all(shards.map((shard) => this.#hooks.connected(connection, shard.keys, shard.origin))),
       );
