@@ -113,7 +113,8 @@ export type MemoryDenylistOptions = DenylistTimingOptions;
 export interface DenylistOptions extends DenylistTimingOptions {
   /**
    * An ioredis Redis or Cluster. It is used for revocations and lookups; a duplicate of it follows
-   * the revocation log. Recommended: `enableOfflineQueue: false`, so an outage fails fast.
+   * the revocation log (with several {@link DenylistOptions.shards} on a Cluster, a plain connection
+   * to each shard's master). Recommended: `enableOfflineQueue: false`, so an outage fails fast.
    */
   readonly client: Redis | Cluster;
   /** Key prefix, also the hash tag of every key (of every shard's tag, with `shards`). Default `tessera:dl`. */
@@ -127,7 +128,7 @@ export interface DenylistOptions extends DenylistTimingOptions {
    * docs/sizing.md). Each process follows every shard's log: on a Cluster with a connection per
    * shard (an XREAD cannot span slots), on one server with one connection for all. A shard that
    * cannot be reached refuses only the tokens that depend on it. Every process of a prefix must
-   * use the same count; change it with {@link reshardFrom}.
+   * use the same count; change it with {@link DenylistOptions.reshardFrom}.
    */
   readonly shards?: number;
   /**
