@@ -16,6 +16,15 @@ import { createStack, type Stack } from '../src/stack.js';
 import { ALICE } from './support/app.js';
 import { launchChromium } from './support/chromium.js';
 
+/** Polls `probe` until it is true (or 5 s pass). */
+async function eventually(probe: () => Promise<boolean>): Promise<boolean> {
+  for (const deadline = Date.now() + 5000; Date.now() < deadline; ) {
+    if (await probe()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return false;
+}
+
 const COOKIE = '__Secure-tessera-rt';
 
 /** @tessera/client as a browser script (window.tessera), bundled the way an app's bundler would. */
@@ -114,15 +123,26 @@ describe.each(FRAMEWORKS)('DPoP in Chromium with @tessera/client, on %s', (frame
     const other = await context.newPage();
     expect(await appPage(other)).toBe(jkt);
     const sharedFrom = rotations();
-    // Both tabs start at one instant (puppeteer delivers the two evaluations one after the other:
-    // without it, the second could begin after the first finished, and rightly refresh again).
-    const at = Date.now() + 300;
-    const together = (target: Page) =>
-      target.evaluate(async (start) => {
-        while (Date.now() < start) await new Promise((resolve) => setTimeout(resolve, 1));
-        return window.client.refresh();
-      }, at);
-    const [a, b] = await Promise.all([together(page), together(other)]);
+    // Both tabs need it while the refresh lock is taken (held here by the test, as a tab mid-refresh
+    // would hold it), so both are waiting before either can refresh: what "at the same moment" means
+    // whatever the machine's load. (Timed starts flaked: under load the second evaluation arrived
+    // after the first refresh had finished, and rightly refreshed again.)
+    await page.evaluate(() => {
+      void navigator.locks.request(
+        'tessera:refresh',
+        () => new Promise<void>((resolve) => Object.assign(window, { releaseRefreshLock: resolve })),
+      );
+    });
+    const together = (target: Page) => target.evaluate(() => window.client.refresh());
+    const refreshes = Promise.all([together(page), together(other)]);
+    expect(
+      await eventually(async () => {
+        const state = await page.evaluate(() => navigator.locks.query());
+        return state.held?.length === 1 && state.pending?.length === 2;
+      }),
+    ).toBe(true);
+    await page.evaluate(() => (window as unknown as { releaseRefreshLock: () => void }).releaseRefreshLock());
+    const [a, b] = await refreshes;
     expect([a, b]).toEqual([true, true]);
     expect(rotations()).toBe(sharedFrom + 1);
     expect(events.filter((e) => e.type === 'session.reuse_detected')).toEqual([]);

@@ -166,7 +166,10 @@ describe('hostile DPoP proofs', () => {
       ],
       ['crit header', () => craft(key, { ...header, crit: ['htm'] }, claims), 'header_parameter'],
       ['signed by another key than jwk', () => craft(other, header, claims), 'signature'],
-      ['signature cut short (not canonical)', () => craft(key, header, claims).slice(0, -4), 'encoding'],
+      // One character off 86: a length of 1 mod 4 is never base64url. (Cutting 4 left 82 characters,
+      // canonical whenever the random signature's last kept character had its 4 low bits clear: a
+      // 1-in-16 flake.)
+      ['signature cut short (not canonical)', () => craft(key, header, claims).slice(0, -1), 'encoding'],
       [
         'signature one byte short',
         () => {
