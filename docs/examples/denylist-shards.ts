@@ -12,7 +12,12 @@ export async function migrateToShards(cluster: Cluster, prefix: string) {
   await migrating.revokeUser('user-7');
 
   // 2. Once no process runs without reshardFrom: copy the epochs and the live log entries, once.
-  const { counters, entries } = await migrateDenylist({ client: cluster, prefix, shards: 48, reshardFrom: 1 });
+  const { counters, entries } = await migrateDenylist({
+    client: cluster,
+    prefix,
+    shards: 48,
+    reshardFrom: 1,
+  });
 
   // 3. Every process rolls out with shards: 48 alone.
   const sharded = createDenylist({ client: cluster, prefix, shards: 48 });

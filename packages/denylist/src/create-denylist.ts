@@ -6,6 +6,7 @@ import { requireRevocableId } from './lib/ids.js';
 import { type DenylistKeys, originCandidate, originTime } from './lib/keys.js';
 import { type StreamEntry, toRevocation } from './lib/log-entries.js';
 import { resolveRedisOptions } from './lib/options.js';
+import { latestOrigin, type OriginScript, readOrigin } from './lib/origins.js';
 import { EPOCH, ORIGIN, REVOKE_SESSION, REVOKE_USER } from './lib/scripts.js';
 import { confirmServer, moveOrigin } from './lib/server-stamp.js';
 import { keySlot, shardLayout } from './lib/shards.js';
@@ -38,16 +39,7 @@ type RevokeSessionArgs = [
   windowMs: number,
 ];
 
-type ScriptClient = {
-  tesseraDlOrigin(
-    origin: string,
-    window: string,
-    seq: string,
-    migrating: string,
-    candidate: string,
-    windowMs: number,
-    inherit: string,
-  ): Promise<[string, number, number]>;
+type ScriptClient = OriginScript & {
   tesseraDlEpoch(
     origin: string,
     epochKey: string,
@@ -289,24 +281,14 @@ export function createDenylist(options: DenylistOptions): Denylist {
    * it); then checks the server still holds the shard's data (it may move the origin).
    */
   async function currentOrigin(keys: DenylistKeys, inherit = ''): Promise<string> {
-    const read = () =>
-      redis.tesseraDlOrigin(
-        keys.origin,
-        keys.window,
-        keys.seq,
-        keys.migrating,
-        originCandidate(),
-        windowMs,
-        inherit,
-      );
-    const [origin, , movedUnmigrated] = await read();
-    if (Number(movedUnmigrated) === 1) {
+    const { origin, movedUnmigrated } = await readOrigin(redis, keys, windowMs, inherit);
+    if (movedUnmigrated) {
       warn(
         `tessera denylist: shard ${keys.tag} was created by a migration (reshardFrom) that never copied its data (migrateDenylist). Its origin moved: access tokens issued before now are rejected and users refresh. See docs/sizing.md, "Migrating".`,
       );
     }
     if ((await confirmServer(client, keys, origin, originCandidate())) !== 'moved') return origin;
-    return (await read())[0];
+    return (await readOrigin(redis, keys, windowMs, inherit)).origin;
   }
 
   /** The origins of every source: the replaced layout's first, so the new shards can inherit them. */
@@ -315,10 +297,7 @@ export function createDenylist(options: DenylistOptions): Denylist {
       previous === undefined ? [] : await Promise.all(previous.shards.map((keys) => currentOrigin(keys)));
     // A new shard's history is in the layout it replaces (followed, and written to, while migrating):
     // it begins where that layout's latest shard began.
-    const inherit = old.reduce(
-      (latest, origin) => (originTime(origin, 0) > originTime(latest, 0) ? origin : latest),
-      old[0] ?? '',
-    );
+    const inherit = latestOrigin(old);
     const fresh = await Promise.all(layout.shards.map((keys) => currentOrigin(keys, inherit)));
     return [...fresh, ...old];
   }
@@ -412,9 +391,7 @@ export function createDenylist(options: DenylistOptions): Denylist {
     // While migrating, each layout may hold the higher value (an older release writes one only).
     const epoch = Math.max(...replies.map((reply) => Number(reply[0])));
     const sessionFloor = Math.max(...replies.map((reply) => Number(reply[1])));
-    const origin = replies
-      .map((reply) => reply[2])
-      .reduce((latest, next) => (originTime(next, 0) > originTime(latest, 0) ? next : latest));
+    const origin = latestOrigin(replies.map((reply) => reply[2]));
     // Tokens carry whole seconds, and one signed in the second the origin began is refused (it could
     // predate it). Epochs are read to stamp new tokens: right after an origin began (first use, or a
     // loss), wait until this clock's second is past the origin (at most 1 s) so the token is not refused.

@@ -1,9 +1,10 @@
 import { ConfigError, TesseraError, UnavailableError } from '@tessera/core';
 import { scrubbedCause, sha256Name } from '@tessera/core/internal';
 import type { Cluster, Redis } from 'ioredis';
-import { type DenylistKeys, originCandidate, originTime } from './lib/keys.js';
+import { originCandidate } from './lib/keys.js';
 import { type StreamEntry, toRevocation } from './lib/log-entries.js';
 import { resolveRedisOptions } from './lib/options.js';
+import { latestOrigin, type OriginScript, readOrigin } from './lib/origins.js';
 import { APPEND_ENTRY, MERGE_EPOCH, ORIGIN } from './lib/scripts.js';
 import { type ShardLayout, shardLayout } from './lib/shards.js';
 import type { DenylistOptions } from './types.js';
@@ -23,10 +24,7 @@ const BATCH = 500;
 /** Entries per XRANGE page. */
 const PAGE = 10_000;
 
-type MigrationClient = {
-  tesseraDlOrigin(
-    ...args: [string, string, string, string, string, number, string]
-  ): Promise<[string, number, number]>;
+type MigrationClient = OriginScript & {
   tesseraDlMergeEpoch(key: string, value: string): Promise<number>;
   tesseraDlAppendEntry(
     ...args: [string, string, string, string, string, string, string, number]
@@ -69,21 +67,11 @@ export async function migrateDenylist(options: DenylistOptions): Promise<Denylis
   const redis = client as unknown as MigrationClient;
   try {
     // The new shards begin where the old layout began (as the migrating processes made them).
-    const origin = (keys: DenylistKeys, inherit: string) =>
-      redis.tesseraDlOrigin(
-        keys.origin,
-        keys.window,
-        keys.seq,
-        keys.migrating,
-        originCandidate(),
-        windowMs,
-        inherit,
-      );
-    const old = await Promise.all(from.shards.map(async (keys) => (await origin(keys, ''))[0]));
-    const inherit = old.reduce((latest, next) =>
-      originTime(next, 0) > originTime(latest, 0) ? next : latest,
+    const old = await Promise.all(
+      from.shards.map(async (keys) => (await readOrigin(redis, keys, windowMs, '')).origin),
     );
-    await Promise.all(to.shards.map((keys) => origin(keys, inherit)));
+    const inherit = latestOrigin(old);
+    await Promise.all(to.shards.map((keys) => readOrigin(redis, keys, windowMs, inherit)));
 
     const { counters, raised } = await copyCounters(client, redis, from, to);
     const entries = await copyEntries(client, redis, from, to, clock(), windowMs);

@@ -86,6 +86,18 @@ describe('IdTable', () => {
   });
 });
 
+/** The claims of a token issued at `iat` (seconds) to `sub`, for session `sid`, under `epoch`. */
+const claimsOf = (iat: number, sub: string, sid: string, epoch: number) => ({
+  iss: 'i',
+  aud: 'a',
+  jti: 'j',
+  iat,
+  exp: iat + 60,
+  sub,
+  epoch,
+  sid,
+});
+
 const WINDOW = 60_000;
 const RANGE = { windowMs: WINDOW, horizonSeconds: WINDOW / 1000 - 5 };
 const T0 = 1_000_000_000_000;
@@ -144,16 +156,7 @@ describe('the compact view against a reference model', () => {
             const iatMs = now - age;
             const iat = Math.ceil(iatMs / 1000);
             if (iat * 1000 < T0) continue;
-            const claims = {
-              iss: 'i',
-              aud: 'a',
-              jti: 'j',
-              iat,
-              exp: iat + 60,
-              sub: `u${u}`,
-              epoch,
-              sid: `s${s}`,
-            };
+            const claims = claimsOf(iat, `u${u}`, `s${s}`, epoch);
             let verdict = 'ok';
             try {
               view.check(claims, now);
@@ -252,16 +255,7 @@ describe('the view over several sources (shards)', () => {
           };
           for (const [u, sIndex, age] of tokens) {
             const iat = Math.ceil((now - age) / 1000);
-            const claims = {
-              iss: 'i',
-              aud: 'a',
-              jti: 'j',
-              iat,
-              exp: iat + 60,
-              sub: `u${u}`,
-              epoch: 0,
-              sid: `s${sIndex}`,
-            };
+            const claims = claimsOf(iat, `u${u}`, `s${sIndex}`, 0);
             const fast = verdict(() => view.check(claims, now));
             // The fast path (no stale source) routes nothing; routed, with nothing stale, it must agree.
             expect(verdict(() => view.check(claims, now, () => false))).toBe(fast);
