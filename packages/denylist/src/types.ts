@@ -53,7 +53,7 @@ export interface DenylistStatus {
   /** True when `check` answers from a current view (it fails closed with ERR_UNAVAILABLE otherwise). */
   readonly ready: boolean;
   /**
-   * `idle` (not started), `starting`, `ready`, `stale` (the view was not confirmed current within
+   * `idle` (not started), `starting`, `ready`, `stale` (the view, or one of its shards, was not confirmed current within
    * `maxStaleness`: Redis unreachable), `failed` (the last start failed; the next `check` or
    * `start` tries again) or `closed`.
    */
