@@ -63,6 +63,18 @@ const PAGE = 10_000;
 /** Ranges of the log read side by side when the view is rebuilt on start. */
 const REBUILD_SLICES = 2;
 
+/** Runs `task` for 0 to `count - 1`, at most `width` at a time; resolves the results in order. */
+async function inTurn<T>(count: number, width: number, task: (index: number) => Promise<T>): Promise<T[]> {
+  const results = new Array<T>(count);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(width, count) }, async () => {
+      for (let index = next++; index < count; index = next++) results[index] = await task(index);
+    }),
+  );
+  return results;
+}
+
 /** The time part of a stream id, or undefined. */
 function streamMs(id: string | undefined): number | undefined {
   const ms = Number(id?.slice(0, id.indexOf('-')));
@@ -328,7 +340,9 @@ export function createDenylist(options: DenylistOptions): Denylist {
       config.maxViewEntries,
       (sub, sid) => (sid === undefined ? sourcesOfId(sub) : [...sourcesOfId(sub), ...sourcesOfId(sid)]),
     );
-    const lastIds = await Promise.all(sources.map((_, source) => rebuild(fresh, source)));
+    // Shards are rebuilt REBUILD_SLICES at a time: every page in flight waits for this process to
+    // parse the ones before it, so 48 shards read at once would time out their pages at scale.
+    const lastIds = await inTurn(sources.length, REBUILD_SLICES, (source) => rebuild(fresh, source));
     const hooks = {
       apply: (revocation: Revocation, source: number) => fresh.apply(revocation, clock(), source),
       tick: () => {

@@ -5,6 +5,7 @@
  * tokens that depend on it.
  */
 import { sha256Name } from '@tessera/core/internal';
+import { createDenylist } from '@tessera/denylist';
 import fc from 'fast-check';
 import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -116,6 +117,36 @@ describe('48 shards on the three-master Cluster', () => {
     ).toBe(true);
     expect(await outcome(b.access.verify(keep))).toBe('ok');
     expect((await b.denylist.epochs('user-7')).epoch).toBe(1);
+  });
+});
+
+describe('a sharded start', () => {
+  it('reads at most two pages of the logs at a time, whatever the shard count', async () => {
+    // Every page in flight waits for this process to parse the ones before it: 48 shards read at
+    // once timed out their pages at a million entries (each page is bounded by timeoutMs).
+    const prefix = newPrefix();
+    const writer = await openProcess('redis', { prefix, extra: { shards: 24 } });
+    await Promise.all(Array.from({ length: 200 }, (_, i) => writer.denylist.revokeSession(`s${i}`)));
+    await writer.close();
+    const client = (await connect('redis')) as Redis;
+    let inFlight = 0;
+    let most = 0;
+    const xrange = client.xrange.bind(client) as (...args: unknown[]) => Promise<unknown>;
+    Object.assign(client, {
+      xrange: async (...args: unknown[]) => {
+        most = Math.max(most, ++inFlight);
+        try {
+          return await xrange(...args);
+        } finally {
+          inFlight--;
+        }
+      },
+    });
+    const denylist = createDenylist({ client, prefix, shards: 24, onWarning: () => {} });
+    await denylist.start();
+    expect(most).toBe(2);
+    await denylist.close();
+    client.disconnect();
   });
 });
 
