@@ -1,6 +1,7 @@
 import { ConfigError } from '@tessera/core';
 import { createDpopProof } from './create-dpop-proof.js';
 import type { DpopKey } from './dpop-key.js';
+import { refreshRounds } from './refresh-rounds.js';
 
 /** Options of {@link createSessionClient}. */
 export interface SessionClientOptions {
@@ -77,6 +78,7 @@ export function createSessionClient(options: SessionClientOptions): SessionClien
   let token: string | undefined;
   let nonce: string | undefined;
   let refreshing: Promise<boolean> | undefined;
+  const rounds = refreshRounds(`${name}:refreshes`);
 
   // Registered first, so that it runs before any listener waiting in peerToken.
   channel?.addEventListener('message', (event: MessageEvent<ChannelMessage>) => {
@@ -127,45 +129,29 @@ export function createSessionClient(options: SessionClientOptions): SessionClien
   function refresh(): Promise<boolean> {
     if (refreshing !== undefined) return refreshing;
     const seen = token;
-    const round = refreshRound();
-    refreshing = withLock(async () => {
-      // Another tab refreshed while this one waited for the lock: its token (on its way over the
-      // channel) is ours too. One rotation for all the tabs, not one each.
-      if (refreshRound() !== round && (await peerToken(seen))) return true;
-      const response = await send(refreshUrl, { method: 'POST', credentials: 'same-origin' }, undefined);
-      if (!response.ok) {
-        token = undefined;
-        channel?.postMessage({ type: 'ended' } satisfies ChannelMessage);
-        return false;
-      }
-      // A 200 that is not the token response (a proxy's page) leaves the session as it was.
-      keep(await response.json().catch(() => undefined));
-      return token !== undefined && token !== seen;
-    }).finally(() => {
+    refreshing = (async () => {
+      const round = await rounds.read();
+      return withLock(async () => {
+        // Another tab refreshed while this one waited for the lock: its token (on its way over the
+        // channel) is ours too. One rotation for all the tabs, not one each.
+        if (round !== undefined && (await rounds.read()) !== round && (await peerToken(seen))) return true;
+        const response = await send(refreshUrl, { method: 'POST', credentials: 'same-origin' }, undefined);
+        if (!response.ok) {
+          token = undefined;
+          channel?.postMessage({ type: 'ended' } satisfies ChannelMessage);
+          return false;
+        }
+        // A 200 that is not the token response (a proxy's page) leaves the session as it was.
+        keep(await response.json().catch(() => undefined));
+        const renewed = token !== undefined && token !== seen;
+        // Counted before the lock is released, so the tab that takes it next knows.
+        if (renewed) await rounds.bump();
+        return renewed;
+      });
+    })().finally(() => {
       refreshing = undefined;
     });
     return refreshing;
-  }
-
-  /**
-   * How many refreshes the origin's tabs have made (in `localStorage`, read and written under the
-   * lock): a tab that sees it moved while it waited knows another tab refreshed. Only a count is
-   * stored there, never a token.
-   */
-  function refreshRound(): string | null {
-    try {
-      return globalThis.localStorage?.getItem(`${name}:refreshes`) ?? null;
-    } catch {
-      return null;
-    }
-  }
-
-  function countRefresh(): void {
-    try {
-      globalThis.localStorage?.setItem(`${name}:refreshes`, String(Number(refreshRound() ?? 0) + 1));
-    } catch {
-      // No storage (a sandboxed frame): each tab then refreshes on its own.
-    }
   }
 
   /** Resolves true once a token other than `seen` arrived from another tab (at most one second). */
@@ -191,7 +177,6 @@ export function createSessionClient(options: SessionClientOptions): SessionClien
     const next = (body as { access_token?: unknown } | null)?.access_token;
     if (typeof next !== 'string') return;
     token = next;
-    countRefresh();
     channel?.postMessage({ type: 'token', token: next } satisfies ChannelMessage);
   }
 
@@ -230,6 +215,7 @@ export function createSessionClient(options: SessionClientOptions): SessionClien
     },
     close() {
       channel?.close();
+      rounds.close();
     },
   };
 }
