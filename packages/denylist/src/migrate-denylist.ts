@@ -114,7 +114,15 @@ async function copyCounters(
               const kind = key.charAt(keys.tag.length + 1);
               const name = key.slice(keys.tag.length + 3);
               const target = to.shards[to.shardOfName(name)]!;
-              return redis.tesseraDlMergeEpoch(kind === 'e' ? target.epoch(name) : target.floor(name), value);
+              return redis
+                .tesseraDlMergeEpoch(kind === 'e' ? target.epoch(name) : target.floor(name), value)
+                .catch((error: unknown) => {
+                  // A value that is not an integer, here or in the new shard: say which key, stop.
+                  throw new UnavailableError(`the migration found a damaged epoch key: ${key}`, {
+                    reason: 'damaged_epoch',
+                    cause: scrubbedCause(error),
+                  });
+                });
             }),
           );
           counters += batch.length;

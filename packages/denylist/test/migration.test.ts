@@ -5,6 +5,7 @@
  * which still refuse everything revoked before, and accept the live tokens issued before. A new
  * layout the migration never copied fails closed.
  */
+import { sha256Name } from '@tessera/core/internal';
 import { createDenylist, migrateDenylist } from '@tessera/denylist';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -131,6 +132,29 @@ describe('migrating from one slot to 12 shards', () => {
       const after = access.issue({ sub: 'ada', sid: 'ada-2', epoch: await denylist.epoch('ada') }).token;
       expect(await outcome(access.verify(after))).toBe('ok');
       await denylist.close();
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it('stops at a damaged epoch key and names it (a typed error; run again once mended)', async () => {
+    const other = newPrefix();
+    const client = await connect('cluster');
+    try {
+      const key = `{${other}}:e:${sha256Name('ada')}`;
+      await client.set(key, 'not a number');
+      const error = await migrateDenylist({ client, prefix: other, shards: SHARDS, reshardFrom: 1 }).catch(
+        (e: unknown) => e,
+      );
+      expect(error).toMatchObject({ code: 'ERR_UNAVAILABLE', reason: 'damaged_epoch' });
+      expect((error as Error).message).toContain(key);
+      await client.set(key, '3');
+      await expect(
+        migrateDenylist({ client, prefix: other, shards: SHARDS, reshardFrom: 1 }),
+      ).resolves.toMatchObject({
+        counters: 1,
+        raised: 1,
+      });
     } finally {
       client.disconnect();
     }
